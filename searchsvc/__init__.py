@@ -1,0 +1,40 @@
+"""searchsvc: full-text search for Markdown content sites, on Whoosh and Flask."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+
+from . import settings as settings_mod
+from .searcher import IndexHandle
+from .store import check_permissions
+
+__version__ = "0.1.0"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the web app: settings, the index handle, routes; nothing else.
+
+    ``config`` may hold searchsvc settings (``index_dir``, ``facets``, ...; see
+    settings.py) and Flask settings; ``SEARCHSVC_*`` environment variables are
+    read first and ``config`` overrides them.
+    """
+    app = Flask(__name__)
+    values = settings_mod.load(config)
+    conf = {k: values[k] for k in settings_mod.DEFAULTS}
+    app.config.update({k: v for k, v in values.items() if k not in settings_mod.DEFAULTS})
+    app.config["SEARCHSVC"] = conf
+    # Search needs no request body; anything large is refused before reading.
+    app.config.setdefault("MAX_CONTENT_LENGTH", 16 * 1024)
+    app.json.sort_keys = False
+    index_dir = Path(conf["index_dir"])
+    check_permissions(index_dir)
+    app.extensions["searchsvc"] = IndexHandle(index_dir, conf["facets"])
+
+    from . import pages, web
+
+    app.register_blueprint(web.bp)
+    app.register_blueprint(pages.bp)
+    return app

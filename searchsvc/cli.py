@@ -1,0 +1,160 @@
+"""The ``searchsvc`` command: reindex, serve, search.
+
+Exit codes of ``reindex``: 0 every post indexed; 1 some posts failed (listed);
+2 usage error; 3 nothing published (disk full, unwritable index: the served
+index is unchanged); 75 another reindex is running.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import settings as settings_mod
+from . import store
+from .indexer import ReindexFailed, reindex
+from .settings import SettingsError
+
+EXIT_FAILED_POSTS = 1
+EXIT_NOT_PUBLISHED = 3
+EXIT_BUSY = 75
+
+
+def _settings(**overrides) -> dict:
+    try:
+        return settings_mod.load({k: v for k, v in overrides.items() if v is not None})
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _content_dir(conf: dict) -> Path:
+    path = settings_mod.content_dir(conf)
+    if not path.is_dir():
+        raise click.UsageError(
+            f"content directory '{path}' does not exist or is not a directory; "
+            f"pass CONTENT_DIR or set SEARCHSVC_CONTENT_DIR"
+        )
+    if path.resolve() == Path("/"):
+        raise click.UsageError("refusing to index the whole filesystem ('/'); pass your site's content folder")
+    return path
+
+
+def run_reindex(conf: dict, full: bool, quiet: bool) -> int:
+    content = _content_dir(conf)
+    index_dir = Path(conf["index_dir"])
+    show_bar = not quiet and sys.stderr.isatty()
+    bar_holder = {}
+
+    def progress_start(total: int):
+        if not show_bar or total == 0:
+            return None
+        bar = click.progressbar(length=total, label=f"Indexing {total} posts", file=sys.stderr)
+        bar.__enter__()
+        bar_holder["bar"] = bar
+        return bar.update
+
+    try:
+        report = reindex(content, index_dir, conf, full=full, progress_start=progress_start)
+    except store.ReindexRunning as exc:
+        click.echo(f"searchsvc reindex: {exc}", err=True)
+        return EXIT_BUSY
+    except (ReindexFailed, store.UnsafeIndexDir) as exc:
+        click.echo(f"searchsvc reindex: {exc}", err=True)
+        return EXIT_NOT_PUBLISHED
+    finally:
+        if "bar" in bar_holder:
+            bar_holder["bar"].__exit__(None, None, None)
+    for notice in report.notices:
+        click.echo(notice, err=True)
+    if not quiet:
+        for warning in report.warnings:
+            click.echo(f"warning: {warning}", err=True)
+    for rel, reason in report.failed:
+        click.echo(f"skipped {rel}: {reason}", err=True)
+    if not quiet or report.failed:
+        click.echo(report.summary())
+    return EXIT_FAILED_POSTS if report.failed else 0
+
+
+@click.group()
+@click.version_option(package_name="searchsvc")
+def main():
+    """Full-text search for Markdown content sites."""
+
+
+@main.command("reindex", short_help="Index the content folder (incremental).")
+@click.argument("content_dir", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), help="Index folder (default: SEARCHSVC_INDEX_DIR or ./index).")
+@click.option("--full", is_flag=True, help="Rebuild everything instead of only what changed.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar; print only failures.")
+def reindex_command(content_dir, index_dir, full, quiet):
+    """Index CONTENT_DIR (default: SEARCHSVC_CONTENT_DIR, else the sample content).
+
+    Only new, changed and deleted posts are processed unless --full is given.
+    Searchers keep answering from the previous generation until the new one
+    is complete.
+
+    \b
+    Example:
+        searchsvc reindex ../site/content/posts --index /var/lib/searchsvc
+    """
+    conf = _settings(content_dir=str(content_dir) if content_dir else None, index_dir=str(index_dir) if index_dir else None)
+    sys.exit(run_reindex(conf, full, quiet))
+
+
+@main.command("serve", short_help="Serve search over HTTP (builds the index if there is none).")
+@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), help="Index folder.")
+@click.option("--content", "content_dir", type=click.Path(file_okay=False, path_type=Path), help="Content folder to index when there is no index yet.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+def serve_command(index_dir, content_dir, host, port):
+    """Serve /search.json and /search; for production use gunicorn wsgi:app."""
+    conf = _settings(content_dir=str(content_dir) if content_dir else None, index_dir=str(index_dir) if index_dir else None)
+    if store.current_generation(Path(conf["index_dir"])) is None:
+        click.echo(f"No index in {conf['index_dir']} yet; indexing {settings_mod.content_dir(conf)} first.", err=True)
+        code = run_reindex(conf, full=True, quiet=False)
+        if code not in (0, EXIT_FAILED_POSTS):
+            sys.exit(code)
+    from . import create_app
+
+    app = create_app(conf)
+    click.echo(f"Serving on http://{host}:{port}/  (try http://{host}:{port}/search.json?q=customer+experience)", err=True)
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@main.command("search", short_help="Search the index from the shell.")
+@click.argument("q", required=False, default="")
+@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), help="Index folder.")
+@click.option("--tags", multiple=True, help="Only posts with this tag (repeat for any of several).")
+@click.option("--authors", multiple=True, help="Only posts by this author (repeatable).")
+@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), help="Order of results.")
+@click.option("--per-page", default=10, show_default=True, type=int, help="How many results.")
+@click.option("--json", "as_json", is_flag=True, help="Print the same JSON as /search.json.")
+def search_command(q, index_dir, tags, authors, sort, per_page, as_json):
+    """Search for Q and print the results."""
+    from . import create_app
+
+    conf = _settings(index_dir=str(index_dir) if index_dir else None)
+    app = create_app(conf)
+    params = [("q", q), ("per_page", str(per_page))] + [("tags", t) for t in tags] + [("authors", a) for a in authors]
+    if sort:
+        params.append(("sort", sort))
+    with app.test_client() as client:
+        response = client.get("/search.json", query_string=params)
+    data = response.get_json()
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    elif not data.get("ok"):
+        click.echo(f"error: {data.get('error')}", err=True)
+    else:
+        click.echo(f"{data['total']} results for {q!r}" if q else f"{data['total']} documents")
+        for number, hit in enumerate(data["results"], start=(data["page"] - 1) * data["per_page"] + 1):
+            click.echo(f"{number:3}. {hit['title']}  ({hit['date'][:10]})  {hit['url']}")
+    sys.exit(0 if data.get("ok") else 2 if response.status_code == 400 else 1)
+
+
+if __name__ == "__main__":
+    main()

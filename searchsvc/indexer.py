@@ -1,0 +1,310 @@
+"""Content folder -> a new published index generation.
+
+Incremental by default: a file whose size and modification time match the
+manifest of the live generation is not read again.  Each run (full or
+incremental) writes a new generation directory and publishes it atomically
+(see store.py); an incremental run starts from hard links to the live
+generation's files, which Whoosh never modifies in place.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import time
+from collections import Counter, defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+from whoosh import index as whoosh_index
+
+from . import store
+from .documents import Document, PostError, Unpublished, facet_key, iter_post_paths, load_post
+from .schema import build_schema, to_fields
+
+FACETS_FILE = "facets.json"
+# Parsing (Markdown + BeautifulSoup) dominates a full reindex; below this many
+# files a process pool costs more to start than it saves.
+PARALLEL_MIN_FILES = 200
+
+
+class ReindexFailed(Exception):
+    """The run could not publish a generation; the served index is untouched."""
+
+
+@dataclass
+class FileResult:
+    id: str
+    size: int
+    mtime_ns: int
+    status: str  # "indexed" | "failed" | "unpublished"
+    reason: str = ""
+    document: Document | None = None
+    facets: dict[str, list[str]] = field(default_factory=dict)
+
+    def manifest_entry(self) -> dict:
+        entry = {"size": self.size, "mtime_ns": self.mtime_ns, "status": self.status}
+        if self.reason:
+            entry["reason"] = self.reason
+        if self.facets:
+            entry["facets"] = self.facets
+        return entry
+
+
+@dataclass
+class ReindexReport:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    unpublished: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    full: bool = False
+    generation: int | None = None
+    documents: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        rate = ""
+        parsed = self.added + self.updated
+        if parsed and self.seconds > 0:
+            rate = f" ({parsed / self.seconds:.0f} docs/s)"
+        return (
+            f"added {self.added}, updated {self.updated}, removed {self.removed}, "
+            f"unchanged {self.unchanged}, failed {len(self.failed)}, "
+            f"unpublished {self.unpublished}; {self.documents} documents in generation "
+            f"{self.generation} ({'full' if self.full else 'incremental'}) "
+            f"in {self.seconds:.2f} s{rate}"
+        )
+
+
+def config_fingerprint(settings: Mapping[str, Any]) -> str:
+    """Settings that change what is extracted: a change forces a full rebuild."""
+    relevant = {k: settings[k] for k in ("facets", "url_pattern", "index_drafts", "index_expired", "max_post_bytes")}
+    relevant["schema_version"] = 1
+    return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=list).encode()).hexdigest()[:16]
+
+
+def _parse(args) -> FileResult:
+    path, root, settings, rel, size, mtime_ns = args
+    try:
+        doc = load_post(Path(path), Path(root), settings)
+    except Unpublished as exc:
+        return FileResult(rel, size, mtime_ns, "unpublished", str(exc))
+    except PostError as exc:
+        return FileResult(rel, size, mtime_ns, "failed", str(exc))
+    return FileResult(rel, size, mtime_ns, "indexed", document=doc, facets=doc.facets)
+
+
+def _scan(content_dir: Path) -> dict[str, tuple[Path, int, int]]:
+    found = {}
+    for path in iter_post_paths(content_dir):
+        try:
+            info = path.stat()
+        except OSError:
+            continue  # vanished between listing and stat: it is simply not there
+        rel = path.relative_to(content_dir).as_posix()
+        found[rel] = (path, info.st_size, info.st_mtime_ns)
+    return found
+
+
+def _parse_all(jobs: list, progress: Callable[[int], None] | None, workers: int) -> Iterable[FileResult]:
+    if len(jobs) >= PARALLEL_MIN_FILES and workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for result in pool.map(_parse, jobs, chunksize=16):
+                if progress:
+                    progress(1)
+                yield result
+    else:
+        for job in jobs:
+            result = _parse(job)
+            if progress:
+                progress(1)
+            yield result
+
+
+def display_forms(files: Mapping[str, dict]) -> dict[str, dict[str, str]]:
+    """For each facet, normalised key -> the spelling most used in the posts."""
+    counts: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    for entry in files.values():
+        for name, values in entry.get("facets", {}).items():
+            for value in values:
+                counts[name][facet_key(value)][value] += 1
+    forms: dict[str, dict[str, str]] = {}
+    for name, keys in counts.items():
+        # Most used first; ties go to the alphabetically first spelling, so the
+        # choice does not depend on the order files were read in.
+        forms[name] = {key: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for key, c in keys.items()}
+    return forms
+
+
+def _generation_opens(path: Path) -> bool:
+    try:
+        ix = whoosh_index.open_dir(str(path))
+        with ix.searcher() as searcher:
+            searcher.doc_count()
+        return True
+    except Exception:
+        return False
+
+
+def _link_generation(source: Path, target: Path) -> None:
+    target.mkdir()
+    for entry in os.scandir(source):
+        if entry.is_file(follow_symlinks=False) and entry.name not in (store.MANIFEST, store.META, FACETS_FILE):
+            os.link(entry.path, target / entry.name)
+
+
+def reindex(
+    content_dir: Path,
+    index_dir: Path,
+    settings: Mapping[str, Any],
+    full: bool = False,
+    progress_start: Callable[[int], Callable[[int], None]] | None = None,
+    workers: int | None = None,
+) -> ReindexReport:
+    """Index ``content_dir`` into a new generation of ``index_dir``.
+
+    Raises store.ReindexRunning when another run holds the lock and
+    ReindexFailed when nothing could be published (the live index is then
+    untouched and the lock released).
+    """
+    started = time.monotonic()
+    content_dir = Path(content_dir)
+    index_dir = Path(index_dir)
+    if not content_dir.is_dir():
+        raise ReindexFailed(f"content directory {content_dir} does not exist or is not a directory")
+    store.ensure_index_dir(index_dir)
+    report = ReindexReport()
+    with store.ReindexLock(index_dir) as lock:
+        if lock.stale_pid:
+            report.notices.append(f"cleared a lock left by process {lock.stale_pid}, which is no longer running")
+        leftovers = store.remove_leftovers(index_dir)
+        if leftovers:
+            report.notices.append(f"removed {len(leftovers)} unfinished build(s) left by an interrupted reindex: {', '.join(leftovers)}")
+        _run(content_dir, index_dir, settings, full, progress_start, workers or os.cpu_count() or 1, report)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _run(content_dir, index_dir, settings, full, progress_start, workers, report: ReindexReport) -> None:
+    fingerprint = config_fingerprint(settings)
+    live = store.current_generation(index_dir)
+    live_dir = index_dir / store.gen_name(live) if live is not None else None
+    manifest = store.read_json(live_dir / store.MANIFEST) if live_dir else None
+    if (
+        full
+        or manifest is None
+        or manifest.get("config") != fingerprint
+        or not _generation_opens(live_dir)
+    ):
+        if not full and live is not None:
+            report.notices.append(f"generation {live} is unreadable or was built with other settings; rebuilding in full")
+        full = True
+        manifest = {"files": {}}
+    report.full = full
+    old_files: dict[str, dict] = manifest.get("files", {})
+
+    found = _scan(content_dir)
+    jobs, new_files, changed, unchanged = [], {}, set(), []
+    for rel, (path, size, mtime_ns) in found.items():
+        old = old_files.get(rel)
+        if old and old["size"] == size and old["mtime_ns"] == mtime_ns:
+            new_files[rel] = old
+            unchanged.append(rel)
+            if old["status"] == "failed":
+                report.failed.append((rel, old.get("reason", "")))
+            elif old["status"] == "unpublished":
+                report.unpublished += 1
+            continue
+        if old:
+            changed.add(rel)
+        jobs.append((str(path), str(content_dir), dict(settings), rel, size, mtime_ns))
+    removed_ids = [rel for rel, old in old_files.items() if rel not in found and old["status"] == "indexed"]
+    report.unchanged = sum(1 for rel in unchanged if new_files[rel]["status"] == "indexed")
+
+    progress = progress_start(len(jobs)) if progress_start else None
+    to_add: list[Document] = []
+    to_update: list[Document] = []
+    to_delete: list[str] = list(removed_ids)
+    for result in _parse_all(jobs, progress, workers):
+        new_files[result.id] = result.manifest_entry()
+        was_indexed = result.id in changed and old_files[result.id]["status"] == "indexed"
+        if result.status == "indexed":
+            report.warnings.extend(result.document.warnings)
+            (to_update if was_indexed else to_add).append(result.document)
+        else:
+            if was_indexed:
+                to_delete.append(result.id)
+            if result.status == "failed":
+                report.failed.append((result.id, result.reason))
+            else:
+                report.unpublished += 1
+    report.failed.sort()
+    report.added = len(to_add)
+    report.updated = len(to_update)
+    report.removed = len(to_delete)
+
+    if not full and not (to_add or to_update or to_delete) and new_files == old_files:
+        report.generation = live
+        report.documents = sum(1 for e in new_files.values() if e["status"] == "indexed")
+        return
+
+    number = (store.generations(index_dir) or [0])[0] + 1
+    building = store.building_dir(index_dir, number)
+    facets = tuple(settings["facets"])
+    writer = None
+    try:
+        if full:
+            building.mkdir()
+            ix = whoosh_index.create_in(str(building), build_schema(facets))
+        else:
+            _link_generation(live_dir, building)
+            ix = whoosh_index.open_dir(str(building))
+        writer = ix.writer(limitmb=128)
+        for rel in to_delete:
+            writer.delete_by_term("id", rel)
+        for doc in to_update:
+            writer.update_document(**to_fields(doc, facets))
+        for doc in to_add:
+            writer.add_document(**to_fields(doc, facets))
+        # One segment after a full build: one open file per searcher, and
+        # Whoosh queries a single segment fastest.
+        writer.commit(optimize=full)
+        writer = None
+        documents = sum(1 for e in new_files.values() if e["status"] == "indexed")
+        store.write_json(building / store.MANIFEST, {"config": fingerprint, "files": new_files})
+        store.write_json(building / FACETS_FILE, display_forms(new_files))
+        store.write_json(
+            building / store.META,
+            {
+                "generation": number,
+                "documents": documents,
+                "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "content_dir": str(content_dir),
+                "full": full,
+            },
+        )
+        store.publish(index_dir, building, number)
+    except BaseException as exc:
+        if writer is not None:
+            try:
+                writer.cancel()
+            except Exception:
+                pass
+        store.remove_leftovers(index_dir)
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            raise ReindexFailed(f"disk full while writing generation {number}; the served index is unchanged") from exc
+        if isinstance(exc, OSError):
+            raise ReindexFailed(f"could not write generation {number}: {exc}; the served index is unchanged") from exc
+        raise
+    store.prune(index_dir)
+    report.generation = number
+    report.documents = documents

@@ -1,0 +1,156 @@
+"""Opening the live generation, and the state built once per generation.
+
+Each process keeps one open ``Generation`` and, on every request, compares
+the ``current`` link with it (one readlink, microseconds), so every worker
+sees a new generation at its next request without a restart.  Facet tables
+(value -> documents, document -> values) and the date columns change only when
+the index does, so they are built here once, not per query (WHOOSH-FACTS.md:
+rebuilding them per query was over half of a faceted query's time).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from . import store
+from .indexer import FACETS_FILE
+from .schema import facet_field
+
+log = logging.getLogger(__name__)
+
+
+class NoIndex(Exception):
+    """There is no usable generation; the message tells staff what to run."""
+
+
+class Generation:
+    def __init__(self, number: int, path: Path, facets: tuple[str, ...]):
+        self.number = number
+        self.path = path
+        self.ix = whoosh_index.open_dir(str(path))
+        self.searcher = self.ix.searcher()
+        # Whoosh readers seek and read shared file objects: one query at a
+        # time per generation.  Throughput comes from worker processes.
+        self.lock = threading.Lock()
+        self.meta = store.read_json(path / store.META, {}) or {}
+        forms = store.read_json(path / FACETS_FILE, {}) or {}
+        reader = self.searcher.reader()
+        self.doc_count = reader.doc_count()
+        self.live_docs = frozenset(reader.all_doc_ids())
+        self.days: list[str] = list(reader.column_reader("day")) if reader.has_column("day") else []
+        self.dates = list(reader.column_reader("date")) if reader.has_column("date") else []
+        self.facet_names = tuple(facets) + ("year",)
+        # facet -> key -> frozenset(docnums); facet -> key -> display form
+        self.postings: dict[str, dict[str, frozenset[int]]] = {}
+        self.display: dict[str, dict[str, str]] = {}
+        for name in facets:
+            fieldname = facet_field(name)
+            table: dict[str, frozenset[int]] = {}
+            if fieldname in self.ix.schema:
+                for key in reader.lexicon(fieldname):
+                    key = key.decode("utf-8") if isinstance(key, bytes) else key
+                    docs = frozenset(reader.postings(fieldname, key).all_ids()) & self.live_docs
+                    if docs:
+                        table[key] = docs
+            self.postings[name] = table
+            self.display[name] = {key: forms.get(name, {}).get(key, key) for key in table}
+        years: dict[str, set[int]] = defaultdict(set)
+        for docnum in self.live_docs:
+            if docnum < len(self.days) and self.days[docnum]:
+                years[self.days[docnum][:4]].add(docnum)
+        self.postings["year"] = {y: frozenset(d) for y, d in years.items()}
+        self.display["year"] = {y: y for y in years}
+        # document -> keys, for counting facets over a match set
+        self.doc_values: dict[str, dict[int, tuple[str, ...]]] = {}
+        for name, table in self.postings.items():
+            per_doc: dict[int, list[str]] = defaultdict(list)
+            for key, docs in table.items():
+                for docnum in docs:
+                    per_doc[docnum].append(key)
+            self.doc_values[name] = {d: tuple(v) for d, v in per_doc.items()}
+        self.users = 0
+        self.retired = False
+
+    def close(self) -> None:
+        try:
+            self.searcher.close()
+        except Exception:
+            pass
+
+
+@dataclass
+class IndexState:
+    status: str = "ok"  # "ok" | "degraded"
+    problems: list[str] = field(default_factory=list)
+
+
+class IndexHandle:
+    """The live generation of one index directory, shared by a process's threads."""
+
+    def __init__(self, index_dir: Path, facets: tuple[str, ...]):
+        self.index_dir = Path(index_dir)
+        self.facets = tuple(facets)
+        self._lock = threading.Lock()
+        self._generation: Generation | None = None
+        self._target: int | None = None  # what `current` pointed at when we last looked
+        self.state = IndexState()
+
+    def _open(self) -> Generation:
+        """Open the current generation, falling back to older complete ones."""
+        target = store.current_generation(self.index_dir)
+        candidates = store.generations(self.index_dir)
+        if target is not None:
+            candidates = [target] + [n for n in candidates if n != target and n < target]
+        problems = []
+        for number in candidates:
+            path = self.index_dir / store.gen_name(number)
+            try:
+                generation = Generation(number, path, self.facets)
+            except Exception as exc:  # torn files fail in many ways: TypeError, EOFError, struct.error...
+                problems.append(f"generation {number} cannot be read ({type(exc).__name__}: {exc}); run 'searchsvc reindex' to rebuild it")
+                log.error("index %s: %s", self.index_dir, problems[-1])
+                continue
+            self.state = IndexState("degraded" if problems else "ok", problems)
+            return generation
+        self.state = IndexState("degraded" if problems else "ok", problems)
+        if problems:
+            raise NoIndex("no generation of the index can be read; run 'searchsvc reindex --full'")
+        raise NoIndex(f"there is no index in {self.index_dir}; run 'searchsvc reindex' to build it")
+
+    def acquire(self) -> Generation:
+        target = store.current_generation(self.index_dir)
+        with self._lock:
+            generation = self._generation
+            if generation is None or target != self._target:
+                self._target = target
+                fresh = self._open()
+                if generation is not None and fresh.number != generation.number:
+                    generation.retired = True
+                    if generation.users == 0:
+                        generation.close()
+                elif generation is not None:
+                    fresh.close()
+                    fresh = generation
+                self._generation = generation = fresh
+            generation.users += 1
+            return generation
+
+    def release(self, generation: Generation) -> None:
+        with self._lock:
+            generation.users -= 1
+            if generation.retired and generation.users == 0:
+                generation.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._generation is not None:
+                self._generation.close()
+                self._generation = None
+                self._target = None

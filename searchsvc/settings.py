@@ -1,0 +1,113 @@
+"""The one registry of searchsvc's settings.
+
+Every setting has a name, a default and a help line; each can be set through
+an environment variable ``SEARCHSVC_<NAME>`` (upper case) or, for the Flask
+app, a ``config`` mapping passed to ``create_app``.  Limits carry their unit in
+their name (``max_query_chars``) and every limit error names its setting.
+README.md's configuration table is checked against this registry by a test.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+SAMPLE_CONTENT_DIR = PACKAGE_DIR / "sample_content"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+
+def _bool(value: str | bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    lowered = str(value).strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected true or false, got {value!r}")
+
+
+def _list(value: str | list | tuple) -> tuple[str, ...]:
+    if isinstance(value, (list, tuple)):
+        items = value
+    else:
+        items = str(value).split(",")
+    return tuple(item.strip() for item in items if item.strip())
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("content_dir", "", "Folder of Markdown posts to index. Empty: the sample content shipped in the package."),
+    Setting("index_dir", "index", "Folder holding the index generations (created if missing; must not be writable by others)."),
+    Setting("facets", ("tags", "categories", "authors", "topics"), "Comma-separated taxonomies to extract, index and facet on; add your own (e.g. tags,categories,authors,topics,series)."),
+    Setting("url_pattern", "/{year}/{month}/{day}/{slug}/", "URL of a post without `url`/`permalink` front matter; fields: {year} {month} {day} {slug} {section}."),
+    Setting("index_drafts", False, "Index posts marked `draft: true`."),
+    Setting("index_expired", False, "Index posts whose `expirydate`/`expiryDate` has passed."),
+    Setting("cors_origins", ("*",), "Comma-separated origins allowed to read the JSON endpoints; `*` for any."),
+    Setting("max_post_bytes", 2 * 1024 * 1024, "Posts larger than this many bytes are skipped with a message."),
+    Setting("max_query_chars", 500, "Longest `q` accepted, in characters (longer: 400)."),
+    Setting("max_query_terms", 32, "Most words and operators a query may hold (more: 400)."),
+    Setting("max_per_page", 100, "Largest `per_page` accepted."),
+    Setting("max_page", 1000, "Largest `page` accepted (deep pages cost time and nobody reads them)."),
+    Setting("max_facet_values", 30, "Most values listed per facet in a search response (selected values are always listed); /facets/<facet>.json lists all."),
+    Setting("max_prefix_expansions", 64, "Most index terms a `prefix*` word expands to."),
+)
+
+DEFAULTS = {s.name: s.default for s in SETTINGS}
+_CONVERTERS = {
+    bool: _bool,
+    int: int,
+    tuple: _list,
+    str: str,
+}
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message names it."""
+
+
+def convert(name: str, value: Any) -> Any:
+    default = DEFAULTS[name]
+    converter = _CONVERTERS[type(default)]
+    try:
+        return converter(value)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(
+            f"setting {name} (environment variable SEARCHSVC_{name.upper()}): {exc}"
+        ) from None
+
+
+def load(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Defaults, then ``SEARCHSVC_*`` environment variables, then overrides.
+
+    Keys of ``overrides`` may be given in either case (``index_dir`` or
+    ``INDEX_DIR``) so a Flask-style config mapping works too; unknown keys are
+    kept as they are (Flask's own settings such as TESTING).
+    """
+    environ = os.environ if environ is None else environ
+    values = dict(DEFAULTS)
+    for name in DEFAULTS:
+        env_name = f"SEARCHSVC_{name.upper()}"
+        if env_name in environ:
+            values[name] = convert(name, environ[env_name])
+    for key, value in (overrides or {}).items():
+        name = key.lower()
+        if name in DEFAULTS:
+            if value is not None:
+                values[name] = convert(name, value)
+        else:
+            values[key] = value
+    return values
+
+
+def content_dir(values: Mapping[str, Any]) -> Path:
+    configured = values.get("content_dir") or ""
+    return Path(configured) if configured else SAMPLE_CONTENT_DIR

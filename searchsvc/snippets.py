@@ -1,0 +1,102 @@
+"""Highlighted passages: plain text + query words -> escaped HTML with <mark>.
+
+The text is the plain text extracted at index time, so a cut can never land
+inside a tag or an entity; escaping happens after the cut, and the only tag
+in the output is ours.  Matching uses the index's analyzer, so "testing" in a
+query marks "tests" in the text.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from .schema import text_analyzer
+
+_ANALYZER = text_analyzer()
+WINDOW_CHARS = 200
+LEAD_CHARS = 40
+# Very long posts: look for matches in the first part only; a passage there
+# is as good a snippet as one further down, and tokenising 40 KB costs ms.
+SCAN_CHARS = 20_000
+
+
+def _matches(text: str, terms: set[str]) -> list[tuple[int, int, str]]:
+    found = []
+    for token in _ANALYZER(text, chars=True, mode="index"):
+        if token.text in terms:
+            found.append((token.startchar, token.endchar, token.text))
+    return found
+
+
+def _best_window(matches: list[tuple[int, int, str]]) -> int:
+    """Index of the match that starts the window holding the most distinct words."""
+    best, best_score = 0, (-1, -1)
+    j = 0
+    for i, (start, _, _) in enumerate(matches):
+        j = max(j, i)
+        while j + 1 < len(matches) and matches[j + 1][1] <= start + WINDOW_CHARS - LEAD_CHARS:
+            j += 1
+        window = matches[i : j + 1]
+        score = (len({m[2] for m in window}), len(window))
+        if score > best_score:
+            best, best_score = i, score
+    return best
+
+
+def _cut(text: str, start: int, end: int) -> tuple[int, int]:
+    """Move a window's edges to word boundaries."""
+    if start > 0:
+        space = text.rfind(" ", 0, start + 1)
+        start = space + 1 if space != -1 and start - space < 30 else start
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start else end
+    return start, end
+
+
+def mark(text: str, matches: list[tuple[int, int, str]], start: int, end: int) -> str:
+    out, pos = [], start
+    for m_start, m_end, _ in matches:
+        if m_start < start or m_end > end:
+            continue
+        out.append(escape(text[pos:m_start]))
+        out.append("<mark>" + escape(text[m_start:m_end]) + "</mark>")
+        pos = m_end
+    out.append(escape(text[pos:end]))
+    html = "".join(out).strip()
+    if start > 0:
+        html = "…" + html
+    if end < len(text):
+        html = html + "…"
+    return html
+
+
+def snippet(text: str, terms: set[str]) -> str | None:
+    """The passage of ``text`` with the most query words, or None if none occur."""
+    if not text or not terms:
+        return None
+    scanned = text[:SCAN_CHARS]
+    matches = _matches(scanned, terms)
+    if not matches:
+        return None
+    first = matches[_best_window(matches)][0]
+    start = max(0, first - LEAD_CHARS)
+    end = min(len(text), start + WINDOW_CHARS)
+    if end - start < WINDOW_CHARS:
+        start = max(0, end - WINDOW_CHARS)
+    start, end = _cut(text, start, end)
+    return mark(text, matches, start, end)
+
+
+def highlight_all(text: str, terms: set[str]) -> str:
+    """The whole of a short text (a title) escaped, with query words marked."""
+    matches = _matches(text, terms) if terms else []
+    return mark(text, matches, 0, len(text))
+
+
+def plain(text: str, limit: int = WINDOW_CHARS) -> str:
+    """An unhighlighted opening passage, escaped, for results without query words."""
+    if len(text) <= limit:
+        return escape(text)
+    start, end = _cut(text, 0, limit)
+    return escape(text[:end].rstrip()) + "…"

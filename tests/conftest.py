@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from searchsvc import create_app
+from searchsvc import settings as settings_mod
+from searchsvc.indexer import reindex
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus" / "digitalgov-2017"
+SAMPLE = settings_mod.SAMPLE_CONTENT_DIR
+
+
+def needs_corpus():
+    if not CORPUS.is_dir():
+        pytest.skip(f"real corpus not found at {CORPUS} (it lives in ../shared beside the repository)")
+    return CORPUS
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch):
+    for name in list(os.environ):
+        if name.startswith("SEARCHSVC_"):
+            monkeypatch.delenv(name)
+
+
+def conf(**overrides):
+    return settings_mod.load(overrides, environ={})
+
+
+def write_post(root: Path, rel: str, front: str, body: str = "Body text.") -> Path:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("---\n" + textwrap.dedent(front).strip() + "\n---\n\n" + textwrap.dedent(body).strip() + "\n", encoding="utf-8")
+    return path
+
+
+def build(content: Path, index_dir: Path, **overrides):
+    settings = conf(index_dir=str(index_dir), content_dir=str(content), **overrides)
+    return reindex(content, index_dir, settings), settings
+
+
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory):
+    """The sample content shipped in the package, indexed once per session."""
+    index_dir = tmp_path_factory.mktemp("sample-index")
+    report, _ = build(SAMPLE, index_dir)
+    return index_dir, report
+
+
+@pytest.fixture
+def app(sample_index):
+    index_dir, _ = sample_index
+    return create_app({"index_dir": str(index_dir), "TESTING": True})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory):
+    """The real corpus indexed once per session (skips when absent)."""
+    corpus = needs_corpus()
+    index_dir = tmp_path_factory.mktemp("corpus-index")
+    started = time.monotonic()
+    report, _ = build(corpus, index_dir)
+    report.wall = time.monotonic() - started
+    return index_dir, report
+
+
+@pytest.fixture
+def corpus_client(corpus_index):
+    index_dir, _ = corpus_index
+    return create_app({"index_dir": str(index_dir), "TESTING": True}).test_client()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 30.0, proc: subprocess.Popen | None = None, log_path: Path | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            output = log_path.read_text() if log_path else ""
+            raise RuntimeError(f"server exited with {proc.returncode}: {output}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except Exception:
+            time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer within {timeout} s")
+
+
+def searchsvc_exe() -> str:
+    exe = Path(sys.executable).with_name("searchsvc")
+    return str(exe) if exe.exists() else shutil.which("searchsvc")
+
+
+@pytest.fixture
+def served(tmp_path):
+    """A real `searchsvc serve` process on the sample content, in its own index dir."""
+    port = free_port()
+    index_dir = tmp_path / "index"
+    log_path = tmp_path / "serve.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [searchsvc_exe(), "serve", "--index", str(index_dir), "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={k: v for k, v in os.environ.items() if not k.startswith("SEARCHSVC_")},
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(base + "/healthz", timeout=60, proc=proc, log_path=log_path)
+        yield base, index_dir
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
