@@ -80,9 +80,8 @@ def convert(name: str, value: Any) -> Any:
     try:
         return converter(value)
     except (TypeError, ValueError) as exc:
-        raise SettingsError(
-            f"setting {name} (environment variable SEARCHSVC_{name.upper()}): {exc}"
-        ) from None
+        reason = f"expected a whole number, got {value!r}" if converter is int else str(exc)
+        raise SettingsError(f"SEARCHSVC_{name.upper()} (setting {name}): {reason}") from None
 
 
 def load(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
