@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, NotFound
 
 from . import search as search_mod
+from . import suggest as suggest_mod
 from .query import BadRequest, parse_args
 from .searcher import NoIndex
 
@@ -77,6 +78,18 @@ def search_dict(base_path: str) -> dict:
 @bp.get("/search.json")
 def search_json():
     return jsonify(search_dict("/search.json"))
+
+
+@bp.get("/suggest.json")
+def suggest_json():
+    """Type-ahead: up to 8 completions of a partly typed query."""
+    q = request.args.get("q", "") or ""
+    limit = settings()["max_query_chars"]
+    if len(q) > limit:
+        raise BadRequest(f"q must be at most {limit} characters (setting max_query_chars); it has {len(q)}", "q")
+    with live_generation() as generation:
+        suggestions = suggest_mod.typeahead(generation, q.replace("\x00", " "))
+    return jsonify({"ok": True, "query": q, "suggestions": suggestions})
 
 
 def facet_values(generation, name: str, base_path: str) -> list[dict]:

@@ -1,0 +1,64 @@
+"""Type-ahead: GET /suggest.json on the sample content shipped in the package."""
+
+from __future__ import annotations
+
+
+def suggestions(client, q):
+    response = client.get("/suggest.json", query_string={"q": q})
+    assert response.status_code == 200
+    data = response.get_json()
+    assert data["ok"] is True and data["query"] == q
+    return [(s["kind"], s["text"], s["url"]) for s in data["suggestions"]]
+
+
+def test_completes_a_word_from_terms_tags_and_titles(client):
+    assert suggestions(client, "cust") == [
+        ("term", "customer", "/search?q=customer"),
+        ("term", "customers", "/search?q=customers"),
+        ("term", "custom", "/search?q=custom"),
+        ("tag", "Customer Experience", "/search?tags=Customer+Experience"),
+        # titles: newest first (the 2031 summit is a future-dated event)
+        ("title", "Federal Customer Experience Summit 2031", "/2031/04/15/federal-customer-experience-summit/"),
+        ("title", "Webinar Recap: Building a Customer Service Culture in Government", "/2016/10/05/webinar-recap-building-a-customer-service-culture/"),
+        ("title", "A Year of Customer Experience Lessons—and What Comes Next", "/2015/12/14/a-year-of-customer-experience-lessons/"),
+    ]
+
+
+def test_completes_the_last_word_of_a_phrase(client):
+    # "section 5" completes to a phrase that occurs, not to any word in "5"
+    assert suggestions(client, "section 5") == [
+        ("term", "section 508", "/search?q=section+508"),
+        ("tag", "Section 508", "/search?tags=Section+508"),
+        ("title", "What the Proposed Section 508 Refresh Means for Your Team", "/2016/04/12/what-the-section-508-refresh-means/"),
+    ]
+
+
+def test_acronym_prefix_offers_the_tag(client):
+    assert suggestions(client, "omb") == [
+        ("term", "omb", "/search?q=omb"),
+        ("tag", "OMB", "/search?tags=OMB"),
+    ]
+
+
+def test_at_most_eight_and_no_stop_words(client):
+    found = suggestions(client, "a")
+    assert len(found) == 8
+    assert [text for kind, text, _ in found if kind == "term"] == ["agency", "agencies", "about"]
+
+
+def test_nothing_to_suggest(client):
+    assert suggestions(client, "") == []
+    assert suggestions(client, "zzz") == []
+    assert suggestions(client, "   ") == []
+
+
+def test_overlong_query_is_a_400_naming_q(client):
+    response = client.get("/suggest.json", query_string={"q": "a" * 501})
+    assert response.status_code == 400
+    assert response.get_json()["parameter"] == "q"
+    assert response.get_json()["error"] == "q must be at most 500 characters (setting max_query_chars); it has 501"
+
+
+def test_cors_header_on_suggest(client):
+    response = client.get("/suggest.json?q=cust", headers={"Origin": "https://www.example.gov"})
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
