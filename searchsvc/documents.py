@@ -49,7 +49,6 @@ Decisions for the ambiguous cases (tests/test_documents.py pins each one):
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import email.utils
 import html as html_lib
@@ -263,8 +262,10 @@ def _decode(data: bytes) -> str:
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        name = "UTF-8" if encoding == "utf-8-sig" else encoding.upper()
-        raise PostError(f"not valid {name} (byte offset {exc.start})") from None
+        if encoding == "utf-8-sig":
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise PostError(f"not valid UTF-8 (line {line})") from None
+        raise PostError(f"not valid {encoding.upper()}") from None
     if "\x00" in text:
         raise PostError("binary file (contains NUL characters)")
     if not text.strip():
@@ -448,9 +449,10 @@ def _cut(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     head = text[: limit - 1]
-    space = head.rfind(" ")
-    if space > limit // 2:
-        head = head[:space]
+    if not text[limit - 1].isspace():  # the cut falls inside a word
+        space = head.rfind(" ")
+        if space > limit // 2:
+            head = head[:space]
     return head.rstrip(" ,;:.-–—") + ELLIPSIS
 
 
@@ -569,6 +571,10 @@ _local = threading.local()
 MAX_CONTAINER_MARKERS = 32
 MAX_INDENT_COLUMNS = 256
 MAX_INLINE_SCAN = 2_000_000
+# Dense markup costs Python-Markdown ~20 µs a character (linear, but a 2 MiB
+# post of "*a*a…" would take 40 s); bigger bodies get the plain strip.  The
+# corpus's largest body is 68 KB.
+MAX_MARKDOWN_CHARS = 256 * 1024
 # The container markers (">", "-", "1.") and indentation that open a line.
 _LINE_PREFIX = re.compile(r"^(?:[ \t]*(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t])))*[ \t]*", re.MULTILINE)
 _MARKER = re.compile(r">|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t])")
@@ -624,14 +630,53 @@ def _markdown_is_risky(source: str) -> bool:
     return False
 
 
+MAX_BLOCK_LINES = 200
+MAX_BLOCK_CHARS = 16 * 1024
+
+
+def _bound_blocks(source: str) -> str:
+    """Insert blank lines so no block exceeds MAX_BLOCK_LINES / MAX_BLOCK_CHARS.
+
+    Python-Markdown rescans the rest of a block for each line it consumes
+    (5,000 "---" lines take 1.5 s, 50,000 take minutes); bounded blocks keep
+    the total linear.  Real blocks are far smaller (the corpus's largest:
+    182 lines, 12 KB), so real posts are unchanged; an over-long line is cut
+    at a space (or after a tag).
+    """
+    if len(source) <= MAX_BLOCK_CHARS and source.count("\n") < MAX_BLOCK_LINES:
+        return source
+    out: list[str] = []
+    lines = chars = 0
+    for line in source.split("\n"):
+        if not line.strip():
+            lines = chars = 0
+            out.append(line)
+            continue
+        while len(line) > MAX_BLOCK_CHARS:
+            cut = line.rfind(" ", MAX_BLOCK_CHARS // 2, MAX_BLOCK_CHARS)
+            if cut < 0:  # no space: after a tag, else anywhere
+                cut = line.rfind(">", MAX_BLOCK_CHARS // 2, MAX_BLOCK_CHARS - 1) + 1 or MAX_BLOCK_CHARS
+            out.extend((line[:cut], ""))
+            line = line[cut:].lstrip(" ")
+            lines = chars = 0
+        if lines >= MAX_BLOCK_LINES or chars + len(line) > MAX_BLOCK_CHARS:
+            out.append("")
+            lines = chars = 0
+        out.append(line)
+        lines += 1
+        chars += len(line) + 1
+    return "\n".join(out)
+
+
 # WordPress exports indent raw HTML inside list items and quotes; CommonMark
 # (Hugo) renders such lines as HTML, Python-Markdown as code blocks whose
 # tags and URLs would reach the text.  An indented line that starts with a
 # tag is therefore moved to the margin before conversion.
 _INDENTED_HTML_LINE = re.compile(r"^[ \t]+(?=(?:>[ \t]*)*<(?:/?[A-Za-z][A-Za-z0-9-]*[\s/>]|!--))", re.MULTILINE)
 _STRIP_PREFIX = re.compile(r"^(?:[ \t]*(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t])|#{1,6}(?=[ \t])))+", re.MULTILINE)
-_MD_IMAGE = re.compile(r"!\[[^\]\n]{0,1000}\]\([^)\n]{0,2000}\)")
-_MD_LINK = re.compile(r"\[([^\]\n]{0,1000})\]\([^)\n]{0,2000}\)")
+# Each scan stops at the next bracket or space, so the passes stay linear.
+_MD_IMAGE = re.compile(r"!\[[^\[\]\n]{0,1000}\]\([^()\[\]\s]{0,2000}(?:\s+\"[^\"\n]{0,500}\")?\)")
+_MD_LINK = re.compile(r"\[([^\[\]\n]{0,1000})\]\([^()\[\]\s]{0,2000}(?:\s+\"[^\"\n]{0,500}\")?\)")
 
 
 def _plain_strip(source: str) -> str:
@@ -654,7 +699,8 @@ def markdown_to_text(markdown_source: str) -> str:
     source = strip_templates(source)
     if "<" in source:
         source = _INDENTED_HTML_LINE.sub("", source)
-    if _markdown_is_risky(source):
+    source = _bound_blocks(source)
+    if len(source) > MAX_MARKDOWN_CHARS or _markdown_is_risky(source):
         return _plain_strip(source)
     md = _markdown_instance()
     try:
@@ -684,7 +730,10 @@ def html_to_text(html: str) -> str:
     if "<" in html[last_close + 1 :]:
         html = html[: last_close + 1] + html[last_close + 1 :].replace("<", "&lt;")
     try:
-        soup = BeautifulSoup(html, "html.parser")
+        # The leading <br> is the root tag, so an "<?xml ...?>" in a post
+        # cannot make bs4 warn (XMLParsedAsHTMLWarning; warnings are errors
+        # under our pytest settings).
+        soup = BeautifulSoup("<br>" + html, "html.parser")
         return _normalise_text(_soup_text(soup))
     except RecursionError:
         text = re.sub(r"<[^>]*>", " ", html)
