@@ -194,7 +194,13 @@ def parse_query(q: str, schema, reader, settings: Mapping[str, Any], group=qpars
     try:
         parsed = parser.parse(q)
     except Exception:  # a query that does not parse is taken as plain words
-        parsed = parser.parse(_plain_words(q))
+        try:
+            parsed = parser.parse(_plain_words(q))
+        except Exception:
+            # Plain words can still be operators: "NOT NOT NOT a" raised
+            # IndexError here, a 500 (tests/test_hostile_queries.py).
+            # Lower case, Whoosh's operators are ordinary words.
+            parsed = parser.parse(_plain_words(q).lower())
     parsed = _bound_expansions(parsed, reader, settings["max_prefix_expansions"]).normalize()
     if parsed is wq.NullQuery or isinstance(parsed, wq.NullQuery.__class__):
         return None
@@ -222,3 +228,126 @@ def query_terms(parsed) -> set[str]:
 
     walk(parsed)
     return words
+
+
+# --- plain-word queries: the relevance plan ------------------------------
+#
+# Most visitors type a few plain words.  Those queries are not parsed with
+# the query language; each word becomes a "unit" that matches the word
+# (stemmed) in any text field, or one of its typo corrections, or a synonym
+# of a span of words it is part of.  A post matches when it has any unit;
+# search.py then multiplies the BM25F score by the share of units the post
+# has (so posts with every word come first), adds a bonus for the words in
+# sequence and for the exact forms typed.  Weights are tuned with
+# `python -m searchsvc.evaluate` on the tuning part of the judged set.
+
+_SYNTAX = re.compile(r"[\"():*?~^+\[\]{}<>=!\\]|(?<!\w)'|'(?!\w)|(?:^|\s)-|\b(?:AND|OR|NOT|TO)\b|\w:")
+_ANALYZER = None
+WORD = re.compile(r"\w+(?:\.?\w+)*")
+
+
+@dataclass(frozen=True)
+class Weights:
+    typo: float = 0.5  # a typo correction's score, per edit, relative to the word typed
+    synonym: float = 0.8  # a synonym's score relative to the words it stands for
+    phrase: float = 0.5  # bonus share for the query's words in sequence (title; half in body)
+    # score x (share of words matched) ** power: 2 keeps posts with every word
+    # above those with some (1 scored 0.001 higher on the tuning set).
+    coord_power: float = 2.0
+    exact: float = 0.4  # bonus share for the typed (unstemmed) words in title/summary
+    # BM25 length normalisation: 0.75 in the body keeps 40 KB transcripts
+    # from winning by repetition; titles are short and alike, so less.
+    title_b: float = 0.5
+    body_b: float = 0.75
+    k1: float = 1.2
+
+
+WEIGHTS = Weights()
+
+
+def analysed(text: str) -> list[str]:
+    global _ANALYZER
+    if _ANALYZER is None:
+        from .schema import text_analyzer
+
+        _ANALYZER = text_analyzer()
+    return [t.text for t in _ANALYZER(text)]
+
+
+def is_plain(q: str) -> bool:
+    """Words only: no quotes, operators, fields, wildcards or brackets."""
+    return bool(q.strip()) and not _SYNTAX.search(q)
+
+
+def _fields(stems: tuple[str, ...], boost: float):
+    """A word (one stem) or a phrase (several) in any text field, as a Whoosh query."""
+    if len(stems) == 1:
+        return wq.Or([wq.Term(f, stems[0], boost=FIELD_BOOSTS[f] * boost) for f in TEXT_FIELDS])
+    return wq.Or([wq.Phrase(f, list(stems), boost=FIELD_BOOSTS[f] * boost) for f in TEXT_FIELDS])
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One way a unit may match: the stems (several: a phrase), a weight, and why."""
+
+    stems: tuple[str, ...]
+    weight: float
+    kind: str  # "exact" | "synonym" | "typo"
+
+
+@dataclass
+class Plan:
+    text: str  # the query the plan was built from
+    units: list[list[Alternative]]  # one per counted word
+    typed: list[str]  # the counted words as typed, lower case
+    stems: list[str]  # their stems in order, for the phrase bonus
+    corrected: str | None  # the query with unknown or rare words corrected, if any
+    synonyms: list[tuple[str, ...]]  # the synonyms applied, as word tuples
+
+    @property
+    def query(self):
+        """The plan as a Whoosh query: for highlighting and for date-sorted results."""
+        return wq.Or([_fields(a.stems, a.weight) for unit in self.units for a in unit])
+
+
+def build_plan(q: str, vocab, synonyms, weights: Weights = WEIGHTS, max_units: int = 32) -> Plan | None:
+    """A plain-word query -> a Plan, or None when no word is searchable (stop words only)."""
+    raw = WORD.findall(q.lower())[: max_units * 2]
+    spans = synonyms.spans(raw) if synonyms else []
+    span_of = {}
+    for start, end, others in spans:
+        for i in range(start, end):
+            span_of[i] = (start, end, others)
+    units, typed, corrected_words, changed = [], [], [], False
+    corrections: dict[str, str | None] = {}
+    for i, word in enumerate(raw):
+        stems = tuple(analysed(word))
+        correction = corrections.get(word)
+        if stems and len(units) < max_units and word not in typed:
+            unit = [Alternative(stems, 1.0, "exact")]
+            if i in span_of:
+                start, end, others = span_of[i]
+                for other in others:
+                    ostems = tuple(analysed(" ".join(other)))
+                    if ostems:
+                        unit.append(Alternative(ostems, weights.synonym / (end - start), "synonym"))
+            df = vocab.df.get(word, 0) if vocab else 0
+            if vocab and df <= 2:
+                for candidate, edits, cdf in vocab.corrections(word):
+                    # A word the posts never use, or a rare one beside a common
+                    # neighbour ("goverment" beside "government").
+                    if df == 0 or cdf >= 20 * df:
+                        cstems = tuple(analysed(candidate))
+                        if cstems:
+                            unit.append(Alternative(cstems, weights.typo / edits, "typo"))
+                            correction = correction or candidate
+            units.append(unit)
+            typed.append(word)
+            corrections[word] = correction
+        corrected_words.append(correction or word)
+        changed = changed or correction is not None
+    if not units:
+        return None
+    stems = [s for w in typed for s in analysed(w)]
+    applied = [other for _, _, others in spans for other in others]
+    return Plan(q, units, typed, stems, " ".join(corrected_words) if changed else None, applied)

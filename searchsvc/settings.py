@@ -59,6 +59,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_page", 1000, "Largest `page` accepted (deep pages cost time and nobody reads them)."),
     Setting("max_facet_values", 30, "Most values listed per facet in a search response (selected values are always listed); /facets/<facet>.json lists all."),
     Setting("max_prefix_expansions", 64, "Most index terms a `prefix*` word expands to."),
+    Setting("synonyms_file", "", "Synonym and acronym groups, one per line (`OMB, Office of Management and Budget`); read at query time, so edits need no reindex. Empty: the list shipped in the package."),
+    Setting("recency_half_life_days", 0, "Multiply relevance by a freshness decay that halves every this many days (news sites); 0 turns it off."),
 )
 
 DEFAULTS = {s.name: s.default for s in SETTINGS}
