@@ -51,6 +51,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("url_pattern", "/{year}/{month}/{day}/{slug}/", "URL of a post without `url`/`permalink` front matter; fields: {year} {month} {day} {slug} {section}."),
     Setting("index_drafts", False, "Index posts marked `draft: true`."),
     Setting("index_expired", False, "Index posts whose `expirydate`/`expiryDate` has passed."),
+    Setting("site_name", "Site search", "Name shown in the search page's header and title, and in the OpenSearch description browsers offer."),
     Setting("cors_origins", ("*",), "Comma-separated origins allowed to read the JSON endpoints; `*` for any."),
     Setting("max_post_bytes", 2 * 1024 * 1024, "Posts larger than this many bytes are skipped with a message."),
     Setting("max_query_chars", 500, "Longest `q` accepted, in characters (longer: 400)."),

@@ -68,9 +68,9 @@ def settings():
     return current_app.config["SEARCHSVC"]
 
 
-def search_dict(base_path: str) -> dict:
+def search_dict(base_path: str, args=None) -> dict:
     conf = settings()
-    req = parse_args(request.args, conf, conf["facets"])
+    req = parse_args(request.args if args is None else args, conf, conf["facets"])
     with live_generation() as generation:
         return search_mod.run(generation, req, conf, base_path)
 
