@@ -153,6 +153,28 @@ def test_form_sent_without_script_redirects_to_the_clean_address(client):
     assert client.get("/search?q=forms&sort=newest").status_code == 200
 
 
+def test_did_you_mean_keeps_the_filters(client):
+    data = client.get("/search.json?q=plain+langage+forms").get_json()
+    assert data["suggestion"]["text"] == "plain language forms"
+    page = soup(client.get("/search?q=plain+langage+forms&tags=OMB"))
+    link = page.select_one(".did-you-mean a")
+    assert text(page.select_one(".did-you-mean")) == "Did you mean plain language forms ?"
+    assert link["href"] == "/search?q=plain+language+forms&tags=OMB"
+
+
+def test_searched_the_correction_instead_and_offers_facets(client):
+    data = client.get("/search.json?q=acessibility").get_json()
+    assert data["corrected"] is True and data["corrected_query"] == "accessibility"
+    page = soup(client.get("/search?q=acessibility"))
+    assert text(page.select_one(".did-you-mean")) == (
+        "No posts match “acessibility”, so these are the results for “accessibility” ."
+    )
+    assert text(page.select_one("#result-count")) == f"Showing 1–10 of {data['total']} results"
+    narrow = [(text(a), a["href"]) for a in page.select(".facet-match a")]
+    assert narrow[0] == ("Tags: accessibility", "/search?q=acessibility&tags=accessibility")
+    assert len(narrow) == len(data["facet_matches"])
+
+
 def test_date_range_chips(client):
     page = soup(client.get("/search?from=2017-01-01&to=2017-03-31"))
     assert text(page.h1) == "Posts since 2017-01-01, until 2017-03-31"
