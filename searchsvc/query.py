@@ -249,7 +249,7 @@ WORD = re.compile(r"\w+(?:\.?\w+)*")
 @dataclass(frozen=True)
 class Weights:
     typo: float = 0.5  # a typo correction's score, per edit, relative to the word typed
-    synonym: float = 0.8  # a synonym's score relative to the words it stands for
+    synonym: float = 0.5  # a synonym's score relative to the words it stands for
     phrase: float = 0.5  # bonus share for the query's words in sequence (title; half in body)
     # score x (share of words matched) ** power: 2 keeps posts with every word
     # above those with some (1 scored 0.001 higher on the tuning set).
@@ -260,6 +260,9 @@ class Weights:
     title_b: float = 0.5
     body_b: float = 0.75
     k1: float = 1.2
+    # Bodies longer than this many times the average score less (see
+    # search.FieldStats.damping); 0 turns it off.
+    long_ratio: float = 4.0
 
 
 WEIGHTS = Weights()

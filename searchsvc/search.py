@@ -156,10 +156,27 @@ class FieldStats:
         self.lengths: dict[str, list[int]] = {}
         self.average: dict[str, float] = {}
         for name in FIELD_BOOSTS:
-            self.lengths[name] = [reader.doc_field_length(d, name, 0) for d in range(reader.doc_count_all())]
+            # (None, not 0, for a post with an empty field, e.g. front matter only)
+            self.lengths[name] = [reader.doc_field_length(d, name, 0) or 0 for d in range(reader.doc_count_all())]
             self.average[name] = max(1.0, reader.field_length(name) / self.n)
         self.postings: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
         self.lock = threading.Lock()
+        self._damping: dict[float, list[float]] = {}
+
+    def damping(self, ratio: float) -> list[float]:
+        """Per post, a factor for its body score: 1, or less for bodies over ``ratio`` x the average.
+
+        BM25's term frequency saturates, so a 40 KB transcript that repeats a
+        word hundreds of times still reaches the ceiling a short, focused
+        post only nears; past ``ratio`` times the average length the body's
+        score shrinks with the square root of the excess.
+        """
+        found = self._damping.get(ratio)
+        if found is None:
+            limit = ratio * self.average["body"]
+            found = [1.0 if n <= limit else math.sqrt(limit / n) for n in self.lengths["body"]]
+            self._damping[ratio] = found
+        return found
 
     def posting(self, name: str, stem: str) -> tuple[list[int], list[float]]:
         key = (name, stem)
@@ -205,6 +222,12 @@ def _term_scores(stats: FieldStats, stem: str, weights: Weights) -> dict[int, fl
         lengths, average = stats.lengths[name], stats.average[name]
         factor = boost * idf * (k1 + 1)
         norm0, norm1 = k1 * (1 - b), k1 * b / average
+        if name == "body" and weights.long_ratio:
+            damping = stats.damping(weights.long_ratio)
+            for docnum, tf in zip(ids, tfs):
+                value = damping[docnum] * factor * tf / (tf + norm0 + norm1 * lengths[docnum])
+                out[docnum] = out.get(docnum, 0.0) + value
+            continue
         for docnum, tf in zip(ids, tfs):
             out[docnum] = out.get(docnum, 0.0) + factor * tf / (tf + norm0 + norm1 * lengths[docnum])
     return out
@@ -297,7 +320,7 @@ class Relevance:
             if patterns:
                 # Exact words beat stemmed forms, typo corrections and synonyms.
                 stored = searcher.stored_fields(docnum)
-                text = stored.get("title", "") + "\n" + stored.get("summary", "")
+                text = "\n".join((stored.get("title", ""), stored.get("summary", ""), stored.get("facet_values", "")))
                 share = sum(1 for p in patterns if p.search(text)) / len(patterns)
                 score *= 1 + weights.exact * share
             out.append((score, docnum))

@@ -8,6 +8,7 @@ query marks "tests" in the text.
 
 from __future__ import annotations
 
+import unicodedata
 from html import escape
 
 from .schema import text_analyzer
@@ -44,14 +45,24 @@ def _best_window(matches: list[tuple[int, int, str]]) -> int:
 
 
 def _cut(text: str, start: int, end: int) -> tuple[int, int]:
-    """Move a window's edges to word boundaries."""
+    """Move a window's edges to word boundaries (or, in a long unspaced run, character boundaries)."""
     if start > 0:
         space = text.rfind(" ", 0, start + 1)
-        start = space + 1 if space != -1 and start - space < 30 else start
+        start = space + 1 if space != -1 and start - space < 30 else _grapheme_start(text, start)
     if end < len(text):
         space = text.rfind(" ", start, end)
-        end = space if space > start else end
+        end = space if space > start else _grapheme_start(text, end)
     return start, end
+
+
+_JOINERS = {"\u200d", "\ufe0e", "\ufe0f"}
+
+
+def _grapheme_start(text: str, i: int) -> int:
+    """Step back so a cut never separates an accent, a joiner or a variation selector from its letter."""
+    while 0 < i < len(text) and (unicodedata.combining(text[i]) or text[i] in _JOINERS or text[i - 1] == "\u200d"):
+        i -= 1
+    return i
 
 
 def mark(text: str, matches: list[tuple[int, int, str]], start: int, end: int) -> str:

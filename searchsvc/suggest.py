@@ -33,9 +33,10 @@ from .documents import facet_key
 # text fields were built from ("u.s", "508", "a11y").
 WORD = re.compile(r"\w+(?:\.?\w+)*")
 MAX_SUGGESTIONS = 8
-# Which words a typo may be corrected to: words in at least this many posts
-# (a word in one post is as likely a typo as a target).
-MIN_CORRECTION_DF = 2
+# Which words a typo may be corrected to: words in at least this many posts.
+# Candidates are ranked by edits, then by how many posts use them, so a rare
+# misspelling in the posts loses to the common word beside it.
+MIN_CORRECTION_DF = 1
 
 
 def max_typo_distance(word: str) -> int:

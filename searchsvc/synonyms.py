@@ -86,6 +86,15 @@ _cache: dict[str, tuple[tuple[int, int], Synonyms]] = {}
 _lock = threading.Lock()
 
 
+def stamp(path: str | os.PathLike | None) -> tuple[int, int]:
+    """What identifies the file's current content (for result caches): mtime and size."""
+    try:
+        info = (Path(path) if path else DEFAULT_FILE).stat()
+    except OSError:
+        return (0, 0)
+    return (info.st_mtime_ns, info.st_size)
+
+
 def load(path: str | os.PathLike | None) -> Synonyms:
     """The groups in ``path`` (empty setting: the shipped list), cached until the file changes.
 
