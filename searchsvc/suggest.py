@@ -77,7 +77,7 @@ class Vocabulary:
     tags: list[tuple[str, int, tuple[str, ...]]]  # display, count, words; most used first
     # word -> following word -> posts, from titles, summaries and tags, so a
     # completion after other words is a phrase that occurs somewhere.
-    next_words: dict[str, Counter]
+    next_words: dict[str, dict[str, int]]
     title_prefixes: dict[str, list[int]] = field(default_factory=dict)
     tag_prefixes: dict[str, list[int]] = field(default_factory=dict)
     _cache: dict = field(default_factory=dict)
@@ -139,7 +139,7 @@ def vocabulary(gen) -> Vocabulary:
 
 def _build(gen) -> Vocabulary:
     df: Counter = Counter()
-    next_words: dict[str, Counter] = {}
+    pairs_seen: Counter = Counter()
     titles = []
     reader = gen.searcher.reader()
     for docnum, stored in reader.iter_docs():
@@ -154,8 +154,7 @@ def _build(gen) -> Vocabulary:
         for line in (title, stored.get("summary", "")):
             words = WORD.findall(line.lower())
             pairs.update(zip(words, words[1:]))
-        for first, second in pairs:
-            next_words.setdefault(first, Counter())[second] += 1
+        pairs_seen.update(pairs)
     titles.sort(key=lambda t: t.day, reverse=True)
     tags = []
     table = gen.postings.get("tags", {})
@@ -165,13 +164,16 @@ def _build(gen) -> Vocabulary:
         words = tuple(WORD.findall(value.lower()))
         df.update(w for w in words if w not in df)  # a tag's words are vocabulary too
         tags.append((value, len(docs), words))
-        for first, second in zip(words, words[1:]):
-            next_words.setdefault(first, Counter())[second] += len(docs)
+        for pair in zip(words, words[1:]):
+            pairs_seen[pair] += len(docs)
     tags.sort(key=lambda t: (-t[1], t[0].lower()))
     buckets: dict[tuple[str, int], list[str]] = {}
     for word, count in df.items():
         if count >= MIN_CORRECTION_DF and word.isalpha():
             buckets.setdefault((word[0], len(word)), []).append(word)
+    next_words: dict[str, dict[str, int]] = {}
+    for (first, second), count in pairs_seen.items():
+        next_words.setdefault(first, {})[second] = count
     return Vocabulary(dict(df), sorted(df), buckets, titles, tags, next_words)
 
 
@@ -201,7 +203,7 @@ def typeahead(gen, q: str, page_path: str = "/search", limit: int = MAX_SUGGESTI
     terms: list[dict] = []
     if partial:
         if done:
-            following = vocab.next_words.get(done[-1], Counter())
+            following = vocab.next_words.get(done[-1], {})
             pool = [(n, w) for w, n in following.items() if w.startswith(partial)]
         else:
             pool = [(vocab.df[w], w) for w in vocab.prefix_words(partial) if w not in STOP_WORDS]

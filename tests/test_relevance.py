@@ -201,7 +201,7 @@ def test_snippet_is_a_cut_passage_with_ellipses(api):
 # Recorded with `python -m searchsvc.evaluate` (see the README); the gate
 # allows for rounding only.
 RECORDED = {
-    "tuning": {"mrr": 0.955, "s@1": 0.945, "s@10": 0.982, "ndcg@10": 0.924},
+    "tuning": {"mrr": 0.964, "s@1": 0.945, "s@10": 1.000, "ndcg@10": 0.936},
     "heldout": {"mrr": 0.940, "s@1": 0.923, "s@10": 1.000, "ndcg@10": 0.901},
 }
 
