@@ -313,8 +313,13 @@ class Plan:
         return wq.Or([_fields(a.stems, a.weight) for unit in self.units for a in unit])
 
 
-def build_plan(q: str, vocab, synonyms, weights: Weights = WEIGHTS, max_units: int = 32) -> Plan | None:
-    """A plain-word query -> a Plan, or None when no word is searchable (stop words only)."""
+def build_plan(q: str, vocab, synonyms, weights: Weights = WEIGHTS, max_units: int = 32, stem_df=None) -> Plan | None:
+    """A plain-word query -> a Plan, or None when no word is searchable (stop words only).
+
+    ``vocab`` is a callable returning the vocabulary (suggest.Vocabulary), asked
+    for only when a word may be a typo; ``stem_df(stem)`` tells how many posts
+    have a stem, so a common word never needs the vocabulary at all.
+    """
     raw = WORD.findall(q.lower())[: max_units * 2]
     spans = synonyms.spans(raw) if synonyms else []
     span_of = {}
@@ -334,9 +339,11 @@ def build_plan(q: str, vocab, synonyms, weights: Weights = WEIGHTS, max_units: i
                     ostems = tuple(analysed(" ".join(other)))
                     if ostems:
                         unit.append(Alternative(ostems, weights.synonym / (end - start), "synonym"))
-            df = vocab.df.get(word, 0) if vocab else 0
-            if vocab and df <= 2:
-                for candidate, edits, cdf in vocab.corrections(word):
+            common = stem_df is not None and all(stem_df(stem) > 2 for stem in stems)
+            words = vocab() if vocab and not common else None
+            df = words.df.get(word, 0) if words else 0
+            if words and df <= 2:
+                for candidate, edits, cdf in words.corrections(word):
                     # A word the posts never use, or a rare one beside a common
                     # neighbour ("goverment" beside "government").
                     if df == 0 or cdf >= 20 * df:

@@ -396,15 +396,22 @@ def _plan(gen: Generation, req: SearchRequest, settings, base_path: str, weights
 
     Returns (plan, relevance, suggestion, corrected query or None).
     """
-    vocab = suggest.vocabulary(gen)
+    reader = gen.searcher.reader()
+
+    def vocab():
+        return suggest.vocabulary(gen)
+
+    def stem_df(stem: str) -> int:
+        return max(reader.doc_frequency(name, stem) for name in FIELD_BOOSTS)
+
     groups = synonyms.load(settings.get("synonyms_file"))
-    plan = build_plan(req.q, vocab, groups, weights, settings["max_query_terms"])
+    plan = build_plan(req.q, vocab, groups, weights, settings["max_query_terms"], stem_df)
     if plan is None:
         return None, None, None, None
     relevance = _relevance(gen, plan, settings, weights)
     if not plan.corrected:
         return plan, relevance, None, None
-    fixed = build_plan(plan.corrected, vocab, groups, weights, settings["max_query_terms"])
+    fixed = build_plan(plan.corrected, vocab, groups, weights, settings["max_query_terms"], stem_df)
     if fixed is None:
         return plan, relevance, None, None
     typed_sets = _exact_sets(gen, plan, weights)
