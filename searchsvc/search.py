@@ -159,8 +159,8 @@ class FieldStats:
             # (None, not 0, for a post with an empty field, e.g. front matter only)
             self.lengths[name] = [reader.doc_field_length(d, name, 0) or 0 for d in range(reader.doc_count_all())]
             self.average[name] = max(1.0, reader.field_length(name) / self.n)
+        # filled by queries, which hold the generation's lock
         self.postings: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
-        self.lock = threading.Lock()
         self._damping: dict[float, list[float]] = {}
 
     def damping(self, ratio: float) -> list[float]:

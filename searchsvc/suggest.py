@@ -27,7 +27,6 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 from whoosh.analysis import STOP_WORDS
 
-from .documents import facet_key
 
 # The stemming analyzer's token pattern, so a vocabulary word is a word the
 # text fields were built from ("u.s", "508", "a11y").
