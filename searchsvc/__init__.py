@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Mapping
-
-from flask import Flask
+from typing import TYPE_CHECKING, Any, Mapping
 
 from . import settings as settings_mod
-from .searcher import IndexHandle
-from .store import check_permissions
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 __version__ = "0.1.0"
 
@@ -21,6 +20,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings.py) and Flask settings; ``SEARCHSVC_*`` environment variables are
     read first and ``config`` overrides them.
     """
+    # Imported here, not at the top: `searchsvc reindex` imports this package
+    # and must start fast (bench/bench_incremental.py); Flask and the searcher
+    # are about half a second of imports it never uses.
+    from flask import Flask
+
+    from .searcher import IndexHandle
+    from .store import check_permissions
+
     app = Flask(__name__)
     values = settings_mod.load(config)
     conf = {k: values[k] for k in settings_mod.DEFAULTS}

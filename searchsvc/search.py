@@ -18,6 +18,7 @@ import time
 import weakref
 from dataclasses import dataclass
 from collections import Counter
+from itertools import chain
 from typing import Any, Mapping
 from urllib.parse import urlencode
 
@@ -60,16 +61,17 @@ def _in_date_range(gen: Generation, docs, req: SearchRequest) -> set[int]:
 
 def _count(gen: Generation, name: str, docs) -> Counter:
     per_doc = gen.doc_values.get(name, {})
-    counts: Counter = Counter()
-    for docnum in docs:
-        keys = per_doc.get(docnum)
-        if keys:
-            counts.update(keys)
-    return counts
+    # One count over all the keys, in C: Counter.update once a post was a
+    # sixth of a query's time (BENCHMARKS.md).
+    return Counter(chain.from_iterable(filter(None, map(per_doc.get, docs))))
 
 
 def _facets(gen, req, base, filter_sets, settings, base_path) -> dict[str, list[dict]]:
     out = {}
+    # Adding a value appends one pair to the request's own: encode those once
+    # (= _url(base_path, _toggle_pairs(...)) for an unselected value).
+    current = urlencode(req.params())
+    add_url = f"{base_path}?{current}&" if current else f"{base_path}?"
     for name in gen.facet_names:
         # A facet's counts ignore its own selection (multi-select faceting):
         # ticking OMB still shows how many posts SSA would add.
@@ -80,11 +82,12 @@ def _facets(gen, req, base, filter_sets, settings, base_path) -> dict[str, list[
             (v if name == "year" else facet_key(v)): v for v in req.filters.get(name, [])
         }
         display = gen.display.get(name, {})
+        limit = settings["max_facet_values"]
         if name == "year":
             ordered = sorted(counts.items(), key=lambda kv: kv[0], reverse=True)
         else:
-            ordered = sorted(counts.items(), key=lambda kv: (-kv[1], display.get(kv[0], kv[0]).lower()))
-        limit = settings["max_facet_values"]
+            # = sorted(...)[:limit], without sorting hundreds of tags
+            ordered = heapq.nsmallest(limit, counts.items(), key=lambda kv: (-kv[1], display.get(kv[0], kv[0]).lower()))
         shown = ordered[:limit]
         shown_keys = {k for k, _ in shown}
         for key in selected_keys:
@@ -99,7 +102,9 @@ def _facets(gen, req, base, filter_sets, settings, base_path) -> dict[str, list[
                     "value": value,
                     "count": count,
                     "selected": is_selected,
-                    "toggle_url": _url(base_path, _toggle_pairs(req, name, value, is_selected)),
+                    "toggle_url": _url(base_path, _toggle_pairs(req, name, value, is_selected))
+                    if is_selected
+                    else add_url + urlencode(((name, value),)),
                 }
             )
         out[name] = entries

@@ -20,6 +20,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from . import store
+from .cache import ResultCache
 from .indexer import FACETS_FILE
 from .schema import facet_field
 
@@ -39,6 +40,9 @@ class Generation:
         # Whoosh readers seek and read shared file objects: one query at a
         # time per generation.  Throughput comes from worker processes.
         self.lock = threading.Lock()
+        # Results depend only on the request and the generation: a new
+        # generation starts with an empty cache (see cache.py).
+        self.cache = ResultCache()
         self.meta = store.read_json(path / store.META, {}) or {}
         forms = store.read_json(path / FACETS_FILE, {}) or {}
         reader = self.searcher.reader()

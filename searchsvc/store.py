@@ -231,5 +231,8 @@ def read_json(path: Path, default=None):
 
 
 def write_json(path: Path, data) -> None:
+    # dumps, not dump: dump streams through the pure-Python encoder, which
+    # took over a second for the manifest of 15,440 posts (BENCHMARKS.md).
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     with open(path, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False, separators=(",", ":"))
+        handle.write(text)

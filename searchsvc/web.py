@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 
 from . import search as search_mod
 from . import suggest as suggest_mod
+from .cache import cached_search
 from .query import BadRequest, parse_args
 from .searcher import NoIndex
 
@@ -72,7 +73,7 @@ def search_dict(base_path: str, args=None) -> dict:
     conf = settings()
     req = parse_args(request.args if args is None else args, conf, conf["facets"])
     with live_generation() as generation:
-        return search_mod.run(generation, req, conf, base_path)
+        return cached_search(generation, req, conf, base_path)
 
 
 @bp.get("/search.json")

@@ -1,0 +1,91 @@
+"""A result cache for repeated queries, one per open generation.
+
+Site searches repeat: a few queries make most of the traffic (a Zipf-like
+mix, bench/bench_query.py reports the hit rate).  A result depends only on
+the request and the generation, so each ``Generation`` owns a cache and a
+new generation starts with an empty one: invalidation needs no bookkeeping
+and a stale answer cannot outlive the index it came from.  Settings that
+shape a result (facets, limits) are fixed for the life of the app.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from typing import Any, Mapping
+
+# ~10-30 KB a response dict: at most a few tens of MB per worker.
+CACHE_ENTRIES = 1024
+
+
+class ResultCache:
+    """A thread-safe LRU mapping of request keys to result dicts."""
+
+    def __init__(self, capacity: int = CACHE_ENTRIES):
+        self.capacity = capacity
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key):
+        with self._lock:
+            value = self._items.get(key)
+            if value is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return value
+
+    def put(self, key, value) -> None:
+        if self.capacity <= 0:
+            return
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.hits = self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def stats(self) -> dict:
+        looked = self.hits + self.misses
+        return {
+            "capacity": self.capacity,
+            "entries": len(self._items),
+            "hits": self.hits,
+            "misses": self.misses,
+            "hit_rate": self.hits / looked if looked else 0.0,
+        }
+
+
+def request_key(req, base_path: str) -> tuple:
+    # params() is the request as the toggle/next URLs spell it, so two
+    # requests with equal keys get byte-identical responses.
+    return (base_path, req.page, tuple(req.params()))
+
+
+def cached_search(generation, req, settings: Mapping[str, Any], base_path: str) -> dict:
+    """``search.run`` through the generation's cache (``took_ms`` is this call's time)."""
+    from . import search as search_mod
+    from . import synonyms
+
+    started = time.perf_counter()
+    # The synonyms file is read at query time: an edit must not be hidden by the cache.
+    key = request_key(req, base_path) + (synonyms.stamp(settings.get("synonyms_file")),)
+    cached = generation.cache.get(key)
+    if cached is None:
+        cached = search_mod.run(generation, req, settings, base_path)
+        generation.cache.put(key, cached)
+        return dict(cached)
+    result = dict(cached)
+    result["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
+    return result

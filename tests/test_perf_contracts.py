@@ -1,0 +1,194 @@
+"""What the speed work must not change: ranking, freshness, extracted documents, highlights.
+
+Each shortcut taken for speed (issue 5, BENCHMARKS.md) is checked against
+the slow, obviously right computation it replaces.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from werkzeug.datastructures import MultiDict
+from whoosh import collectors
+
+from searchsvc import create_app, search, snippets
+from searchsvc.indexer import FileResult, _parse_all, _scan, reindex
+from searchsvc.query import is_plain, parse_args
+from searchsvc.schema import text_analyzer
+from searchsvc.searcher import IndexHandle
+
+from .conftest import build, conf, write_post
+
+QUERIES = [
+    "mobile apps",
+    "open data",
+    "customer experience",
+    "accessibility testing",
+    "social media metrics",
+    "digital government",
+    "plain language",
+    "usability",
+    "api",
+    "challenge prize competitions",
+]
+
+
+@pytest.fixture
+def corpus_generation(corpus_index):
+    index_dir, _ = corpus_index
+    settings = conf(index_dir=str(index_dir))
+    handle = IndexHandle(index_dir, settings["facets"])
+    generation = handle.acquire()
+    yield generation, settings
+    handle.release(generation)
+    handle.close()
+
+
+def _request(settings, **params):
+    return parse_args(MultiDict(params), settings, settings["facets"])
+
+
+@pytest.mark.parametrize("tag", [None, "Mobile"])
+def test_top_ten_equals_an_exhaustive_ranking(corpus_generation, tag):
+    """The page of hits is the head of a ranking of every match, filters applied."""
+    generation, settings = corpus_generation
+    for q in QUERIES:
+        params = {"q": q} if tag is None else {"q": q, "tags": tag}
+        req = _request(settings, **params)
+        served = [hit["id"] for hit in search.run(generation, req, settings, "/search.json")["results"]]
+        plan, relevance, _, _ = search._plan(generation, req, settings, "/search.json")
+        allowed = set(relevance.matched)
+        if tag:
+            allowed &= search._filter_docs(generation, "tags", [tag])
+        everything = relevance.ranked(allowed, len(allowed))
+        expected = [generation.searcher.stored_fields(d)["id"] for d, _ in everything[:10]]
+        assert served == expected, q
+        assert len(served) == min(10, len(allowed))
+
+
+def test_query_language_top_ten_equals_whoosh_exhaustive_scoring(corpus_generation):
+    generation, settings = corpus_generation
+    searcher = generation.searcher
+    for q in ['title:mobile OR "open data"', "data -mobile", "(budget OR finance) AND report"]:
+        assert not is_plain(q)
+        req = _request(settings, q=q)
+        served = [hit["id"] for hit in search.run(generation, req, settings, "/search.json")["results"]]
+        parsed = search.parse_query(q, generation.ix.schema, searcher.reader(), settings)
+        every = collectors.UnlimitedCollector()
+        searcher.search_with_collector(parsed, every)
+        results = every.results()
+        ranked = sorted(((results.score(i), results.docnum(i)) for i in range(len(results))), key=lambda sd: (-sd[0], sd[1]))
+        expected = [searcher.stored_fields(d)["id"] for _, d in ranked[:10]]
+        assert served == expected, q
+        assert len(served) == 10
+
+
+def test_repeated_query_is_served_from_the_cache(corpus_index):
+    index_dir, _ = corpus_index
+    app = create_app({"index_dir": str(index_dir), "TESTING": True})
+    client = app.test_client()
+    first = client.get("/search.json?q=open+data&tags=Open+Data").get_json()
+    second = client.get("/search.json?q=open+data&tags=Open+Data").get_json()
+    first.pop("took_ms"), second.pop("took_ms")
+    assert second == first
+    handle = app.extensions["searchsvc"]
+    generation = handle.acquire()
+    try:
+        stats = generation.cache.stats()
+    finally:
+        handle.release(generation)
+    assert (stats["hits"], stats["misses"]) == (1, 1)
+    # another page of the same query is another answer
+    third = client.get("/search.json?q=open+data&tags=Open+Data&page=2").get_json()
+    assert third["page"] == 2 and third["results"] != first["results"]
+
+
+def test_new_generation_starts_with_an_empty_cache(tmp_path):
+    root = tmp_path / "site"
+    write_post(root, "2020-01-01-one.md", "title: Cached answers\ndate: 2020-01-01", "Budget tables for everyone.")
+    index_dir = tmp_path / "index"
+    build(root, index_dir)
+    client = create_app({"index_dir": str(index_dir), "TESTING": True}).test_client()
+    assert client.get("/search.json?q=budget").get_json()["total"] == 1
+    assert client.get("/search.json?q=budget").get_json()["total"] == 1  # a cache hit
+    write_post(root, "2020-01-02-two.md", "title: More budget news\ndate: 2020-01-02", "Another budget.")
+    report, _ = build(root, index_dir)
+    assert report.added == 1
+    data = client.get("/search.json?q=budget").get_json()
+    assert data["total"] == 2
+    assert [hit["id"] for hit in data["results"]] == ["2020-01-02-two.md", "2020-01-01-one.md"]
+
+
+def _synthetic_site(root, n=210):
+    rng = random.Random(3)
+    words = "budget data mobile design search privacy cloud metrics training policy".split()
+    for i in range(n):
+        tags = sorted(set(rng.sample(words, 2)))
+        body = "\n\n".join(
+            [f"## {rng.choice(words).title()} notes", " ".join(rng.choices(words, k=40)) + ".", "- " + rng.choice(words), "`code` and **bold**"]
+        )
+        write_post(root, f"{i % 7}/2019-03-{1 + i % 28:02d}-post-{i}.md", f"title: Post {i} about {rng.choice(words)}\ndate: 2019-03-{1 + i % 28:02d}\ntags: {json.dumps(tags)}", body)
+    write_post(root, "broken.md", "title: [unclosed", "x")
+    return root
+
+
+def test_parallel_and_serial_parse_give_identical_documents(tmp_path):
+    root = _synthetic_site(tmp_path / "site")
+    settings = conf(content_dir=str(root))
+    jobs = [(str(p), str(root), dict(settings), rel, size, mtime) for rel, (p, size, mtime) in sorted(_scan(root).items())]
+    assert len(jobs) == 211
+    serial = list(_parse_all(jobs, None, workers=1))
+    parallel = list(_parse_all(jobs, None, workers=2))
+    assert all(isinstance(r, FileResult) for r in parallel)
+    assert parallel == serial
+    assert [r.status for r in serial].count("failed") == 1
+
+
+def test_parallel_full_build_stores_what_a_serial_build_stores(tmp_path):
+    root = _synthetic_site(tmp_path / "site")
+    stored = []
+    for workers in (1, 2):
+        index_dir = tmp_path / f"index-{workers}"
+        report = reindex(root, index_dir, conf(content_dir=str(root)), full=True, workers=workers)
+        assert (report.added, len(report.failed), report.documents) == (210, 1, 210)
+        handle = IndexHandle(index_dir, ("tags", "categories", "authors", "topics"))
+        generation = handle.acquire()
+        try:
+            stored.append(sorted((f["id"], f["title"], f["body"], f["facet_values"]) for f in generation.searcher.all_stored_fields()))
+        finally:
+            handle.release(generation)
+            handle.close()
+    assert stored[0] == stored[1]
+    assert len(stored[0]) == 210
+
+
+def test_ids_do_not_depend_on_how_the_content_folder_is_named(tmp_path, monkeypatch):
+    root = _synthetic_site(tmp_path / "site", n=3)
+    absolute = sorted(_scan(root))
+    monkeypatch.chdir(root)
+    from pathlib import Path
+
+    assert sorted(_scan(Path("."))) == absolute
+    assert sorted(_scan(Path(str(root) + "/"))) == absolute
+    assert "0/2019-03-01-post-0.md" in absolute
+
+
+TRICKY = [
+    "U.S. agencies, e.g. GSA; visit digital.gov or www.usa.gov.",
+    "Testing tests: the tester TESTED it (testing!) — tests_2 and test.",
+    "Naïve café façade ÜBER über; 5G, a11y and 508-compliant data.gov/api.",
+    "a.b.c .data. ..data.. data... _data_ data_set data-set",
+    "The US and us, it is IT: stop words are not highlighted.",
+]
+
+
+def test_fast_highlight_matching_equals_the_analyzer():
+    analyzer = text_analyzer()
+    for text in TRICKY:
+        words = {t.text for t in analyzer(text)}
+        for terms in [words, {"test", "data", "gov", "naïv", "über"}, {"us", "it"}]:
+            expected = [(t.startchar, t.endchar, t.text) for t in analyzer(text, chars=True, mode="index") if t.text in terms]
+            assert snippets._matches(text, terms) == expected, (text, terms)
+    assert snippets.snippet(TRICKY[1], {"test"}).count("<mark>") == 5
