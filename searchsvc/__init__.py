@@ -34,14 +34,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update({k: v for k, v in values.items() if k not in settings_mod.DEFAULTS})
     app.config["SEARCHSVC"] = conf
     # Search needs no request body; anything large is refused before reading.
-    app.config.setdefault("MAX_CONTENT_LENGTH", 16 * 1024)
+    # (Flask's defaults hold MAX_CONTENT_LENGTH = None, so setdefault would
+    # never apply it.)
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = conf["max_request_bytes"]
     app.json.sort_keys = False
     index_dir = Path(conf["index_dir"])
     check_permissions(index_dir)
     app.extensions["searchsvc"] = IndexHandle(index_dir, conf["facets"])
 
-    from . import pages, web
+    from . import admin, openapi, pages, web
 
     app.register_blueprint(web.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(openapi.bp)
+    admin.init_app(app)
     return app

@@ -119,7 +119,9 @@ def _scan(content_dir: Path) -> dict[str, tuple[Path, int, int]]:
 
 def _parse_all(jobs: list, progress: Callable[[int], None] | None, workers: int) -> Iterable[FileResult]:
     if len(jobs) >= PARALLEL_MIN_FILES and workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # detach_worker: a forked worker must not keep the reindex lock (or
+        # run on) after this process is killed (tests/test_crash.py).
+        with ProcessPoolExecutor(max_workers=workers, initializer=store.detach_worker, initargs=(os.getpid(),)) as pool:
             for result in pool.map(_parse, jobs, chunksize=16):
                 if progress:
                     progress(1)
@@ -153,8 +155,8 @@ def display_forms(files: Mapping[str, dict]) -> dict[str, dict[str, str]]:
 
 def _generation_opens(path: Path) -> bool:
     try:
-        ix = whoosh_index.open_dir(str(path))
-        with ix.searcher() as searcher:
+        _, searcher = store.open_searcher(path)
+        with searcher:
             searcher.doc_count()
         return True
     except Exception:
@@ -164,6 +166,11 @@ def _generation_opens(path: Path) -> bool:
 def _link_generation(source: Path, target: Path) -> None:
     target.mkdir()
     for entry in os.scandir(source):
+        # Whoosh's lock file is not data: linked, one inode would lock every
+        # generation at once, and a writer leaked by a failed run (ENOSPC in
+        # its constructor) then blocked all later runs with LockError.
+        if entry.name.endswith("_WRITELOCK"):
+            continue
         if entry.is_file(follow_symlinks=False) and entry.name not in (store.MANIFEST, store.META, FACETS_FILE):
             os.link(entry.path, target / entry.name)
 
@@ -175,6 +182,7 @@ def reindex(
     full: bool = False,
     progress_start: Callable[[int], Callable[[int], None]] | None = None,
     workers: int | None = None,
+    lock: store.ReindexLock | None = None,
 ) -> ReindexReport:
     """Index ``content_dir`` into a new generation of ``index_dir``.
 
@@ -189,7 +197,7 @@ def reindex(
         raise ReindexFailed(f"content directory {content_dir} does not exist or is not a directory")
     store.ensure_index_dir(index_dir)
     report = ReindexReport()
-    with store.ReindexLock(index_dir) as lock:
+    with lock or store.ReindexLock(index_dir) as lock:
         if lock.stale_pid:
             report.notices.append(f"cleared a lock left by process {lock.stale_pid}, which is no longer running")
         leftovers = store.remove_leftovers(index_dir)

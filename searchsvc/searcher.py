@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +27,28 @@ from .schema import facet_field
 log = logging.getLogger(__name__)
 
 
+# ~5 KB a post (the body is stored): about 10 MB per worker.
+STORED_FIELDS_REMEMBERED = 2048
+
+
+def _remembered(stored_fields, capacity: int):
+    """``stored_fields(docnum)`` with the last ``capacity`` answers kept (a copy each time)."""
+    kept: OrderedDict[int, dict] = OrderedDict()
+
+    def lookup(docnum: int) -> dict:
+        fields = kept.get(docnum)
+        if fields is None:
+            fields = stored_fields(docnum)
+            kept[docnum] = fields
+            if len(kept) > capacity:
+                kept.popitem(last=False)
+        else:
+            kept.move_to_end(docnum)
+        return dict(fields)
+
+    return lookup
+
+
 class NoIndex(Exception):
     """There is no usable generation; the message tells staff what to run."""
 
@@ -35,14 +57,25 @@ class Generation:
     def __init__(self, number: int, path: Path, facets: tuple[str, ...]):
         self.number = number
         self.path = path
-        self.ix = whoosh_index.open_dir(str(path))
-        self.searcher = self.ix.searcher()
+        self.ix, self.searcher = store.open_searcher(path)
+        try:
+            self._load(path, facets)
+        except BaseException:
+            # A torn segment may open and fail only when read: close its files.
+            self.close()
+            raise
+
+    def _load(self, path: Path, facets: tuple[str, ...]) -> None:
         # Whoosh readers seek and read shared file objects: one query at a
         # time per generation.  Throughput comes from worker processes.
         self.lock = threading.Lock()
         # Results depend only on the request and the generation: a new
         # generation starts with an empty cache (see cache.py).
         self.cache = ResultCache()
+        # Stored fields are zlib-compressed pickles: decompressing them was a
+        # seventh of a query (hits and the relevance re-rank read the same
+        # popular posts again and again), so the most recent are kept.
+        self.searcher.stored_fields = _remembered(self.searcher.stored_fields, STORED_FIELDS_REMEMBERED)
         self.meta = store.read_json(path / store.META, {}) or {}
         forms = store.read_json(path / FACETS_FILE, {}) or {}
         reader = self.searcher.reader()

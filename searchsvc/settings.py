@@ -62,6 +62,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_prefix_expansions", 64, "Most index terms a `prefix*` word expands to."),
     Setting("synonyms_file", "", "Synonym and acronym groups, one per line (`OMB, Office of Management and Budget`); read at query time, so edits need no reindex. Empty: the list shipped in the package."),
     Setting("recency_half_life_days", 0, "Multiply relevance by a freshness decay that halves every this many days (news sites); 0 turns it off."),
+    Setting("admin_token", "", "Bearer token for `POST /admin/reindex`; empty (the default) leaves the endpoint off (404)."),
+    Setting("max_request_bytes", 16 * 1024, "Largest request body accepted (larger: 413); search needs none."),
 )
 
 DEFAULTS = {s.name: s.default for s in SETTINGS}

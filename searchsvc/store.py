@@ -8,6 +8,7 @@ Layout of an index directory::
       current -> gen-000008
       .reindex.lock      flock held by the running reindex (holds its pid)
       gen-000009.building/   a reindex in progress (or left by a killed one)
+      gen-000006.deleting/   an old generation being pruned
 
 Every reindex builds a new generation directory beside the live one and
 publishes it by atomically replacing the ``current`` symlink, so a searcher
@@ -32,6 +33,7 @@ CURRENT = "current"
 LOCK_NAME = ".reindex.lock"
 MANIFEST = "manifest.json"
 META = "meta.json"
+DELETING = ".deleting"
 _GEN_RE = re.compile(r"^gen-(\d{6,})$")
 
 
@@ -104,19 +106,57 @@ def ensure_index_dir(index_dir: Path) -> None:
     check_permissions(index_dir)
 
 
+# Lock descriptors this process holds.  A forked child (the parse pool)
+# inherits them, and an flock lives while any copy of its descriptor is open:
+# a SIGKILLed reindex whose pool workers survived kept the lock held for ever
+# (found by tests/test_crash.py).  Pool workers call detach_worker().
+_HELD_LOCK_FDS: set[int] = set()
+_PR_SET_PDEATHSIG = 1
+
+
+def detach_worker(parent_pid: int | None = None) -> None:
+    """Initializer for forked helper processes of a reindex.
+
+    Drops the inherited lock descriptors, and on Linux asks the kernel to kill
+    the helper when its parent dies, so a killed reindex leaves no orphans.
+    """
+    for fd in list(_HELD_LOCK_FDS):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD_LOCK_FDS.clear()
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # not Linux: the helper exits when it finds its task queue closed
+    if parent_pid is not None and os.getppid() != parent_pid:
+        os._exit(1)  # the parent died before prctl took effect
+
+
 class ReindexLock:
     """An exclusive flock on ``.reindex.lock``; dies with its process.
 
     A lock left by a killed process is therefore free at once; the pid in
-    the file is only for the message shown to a second reindex.
+    the file is only for the message shown to a second reindex.  A lock may
+    also be handed to a child process (``inherited_fd``): the admin endpoint
+    takes it in the web worker, so a second request gets 409 at once, and the
+    reindex process it starts carries on holding it.
     """
 
-    def __init__(self, index_dir: Path):
+    def __init__(self, index_dir: Path, inherited_fd: int | None = None):
         self.path = index_dir / LOCK_NAME
         self._fd: int | None = None
+        self._inherited_fd = inherited_fd
         self.stale_pid: str | None = None
 
     def acquire(self) -> "ReindexLock":
+        if self._inherited_fd is not None:
+            return self._adopt(self._inherited_fd)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -132,19 +172,56 @@ class ReindexLock:
         previous = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
         if previous and previous != str(os.getpid()):
             self.stale_pid = previous
+        try:
+            self._claim(fd)
+        except BaseException:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+            raise
+        return self
+
+    def _adopt(self, fd: int) -> "ReindexLock":
+        """Take over a lock another process acquired and handed down (admin.py)."""
+        mine, theirs = os.fstat(fd), os.stat(self.path)
+        if (mine.st_dev, mine.st_ino) != (theirs.st_dev, theirs.st_ino):
+            raise ValueError(f"file descriptor {fd} is not {self.path}")
+        # flock(LOCK_EX) on a description we already hold succeeds at once;
+        # on anything else it fails rather than waits.
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self._claim(fd)
+        return self
+
+    def _claim(self, fd: int) -> None:
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         self._fd = fd
-        return self
+        _HELD_LOCK_FDS.add(fd)
 
     def release(self) -> None:
         if self._fd is not None:
+            fd, self._fd = self._fd, None
+            _HELD_LOCK_FDS.discard(fd)
             try:
-                os.ftruncate(self._fd, 0)
+                os.ftruncate(fd, 0)
+            except OSError:
+                pass  # a full disk must not keep the lock held
             finally:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
-                os.close(self._fd)
-                self._fd = None
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                os.close(fd)
+
+    def hand_over(self) -> int:
+        """The locked descriptor, for a child process (``pass_fds``); call
+        ``forget()`` once the child holds it."""
+        if self._fd is None:
+            raise RuntimeError("the lock is not held")
+        return self._fd
+
+    def forget(self) -> None:
+        """Close our copy without unlocking: the child keeps the lock."""
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            _HELD_LOCK_FDS.discard(fd)
+            os.close(fd)
 
     def __enter__(self):
         return self.acquire()
@@ -173,13 +250,14 @@ def building_dir(index_dir: Path, number: int) -> Path:
 
 
 def remove_leftovers(index_dir: Path) -> list[str]:
-    """Remove what killed runs left: unfinished builds and temporary links.
+    """Remove what killed runs left: unfinished builds, half-deleted
+    generations and temporary links.
 
     Only called while holding the reindex lock, so nothing here is in use.
     """
     removed = []
     for entry in os.scandir(index_dir):
-        if entry.name.endswith(".building") or entry.name.startswith(f"{CURRENT}.tmp"):
+        if entry.name.endswith((".building", DELETING)) or entry.name.startswith(f"{CURRENT}.tmp"):
             if entry.is_dir(follow_symlinks=False):
                 shutil.rmtree(entry.path, ignore_errors=True)
             else:
@@ -193,12 +271,18 @@ def publish(index_dir: Path, building: Path, number: int) -> Path:
     fsync_tree(building)
     final = index_dir / gen_name(number)
     os.rename(building, final)
-    fsync_path(index_dir)
-    tmp_link = index_dir / f"{CURRENT}.tmp{os.getpid()}"
-    if os.path.lexists(tmp_link):
-        os.unlink(tmp_link)
-    os.symlink(final.name, tmp_link)
-    os.replace(tmp_link, index_dir / CURRENT)
+    try:
+        fsync_path(index_dir)
+        tmp_link = index_dir / f"{CURRENT}.tmp{os.getpid()}"
+        if os.path.lexists(tmp_link):
+            os.unlink(tmp_link)
+        os.symlink(final.name, tmp_link)
+        os.replace(tmp_link, index_dir / CURRENT)
+    except BaseException:
+        # Not published: a complete but unannounced generation would still
+        # be taken for a fallback and numbered around; remove it.
+        shutil.rmtree(final, ignore_errors=True)
+        raise
     fsync_path(index_dir)
     return final
 
@@ -217,9 +301,51 @@ def prune(index_dir: Path, keep: int = 2) -> list[int]:
     removed = []
     for number in numbers:
         if number not in kept:
-            shutil.rmtree(index_dir / gen_name(number), ignore_errors=True)
+            # Renamed first: a run killed half-way through rmtree must not
+            # leave a torn directory that still looks like a generation.
+            doomed = index_dir / (gen_name(number) + DELETING)
+            try:
+                os.rename(index_dir / gen_name(number), doomed)
+            except OSError:
+                continue  # the new generation is published; the next run retries
+            shutil.rmtree(doomed, ignore_errors=True)
             removed.append(number)
     return removed
+
+
+def open_searcher(path: Path):
+    """Open the Whoosh index in ``path`` and a searcher on it: (index, searcher).
+
+    Whoosh leaves its files open when a torn TOC or segment makes opening
+    fail (found by tests/test_crash.py), so every file opened on the way is
+    closed on failure; on success the searcher owns them.
+    """
+    from whoosh.filedb.filestore import FileStorage
+
+    opened: list = []
+
+    class _Tracking(FileStorage):
+        def open_file(self, name, **kwargs):
+            handle = super().open_file(name, **kwargs)
+            if tracking:
+                opened.append(handle)
+            return handle
+
+    tracking = True
+    try:
+        ix = _Tracking(str(path)).open_index()
+        searcher = ix.searcher()
+    except BaseException:
+        for handle in opened:
+            try:
+                handle.close()
+            except Exception:
+                pass
+        raise
+    finally:
+        tracking = False
+        opened = []
+    return ix, searcher
 
 
 def read_json(path: Path, default=None):
@@ -231,8 +357,11 @@ def read_json(path: Path, default=None):
 
 
 def write_json(path: Path, data) -> None:
+    # ASCII escapes: a file name that is not UTF-8 reaches the manifest as a
+    # lone surrogate, which a UTF-8 writer refuses — that crashed a whole
+    # reindex (found by tests/test_hostile_content.py).
     # dumps, not dump: dump streams through the pure-Python encoder, which
     # took over a second for the manifest of 15,440 posts (BENCHMARKS.md).
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(data, ensure_ascii=True, separators=(",", ":"))
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(text)

@@ -1,0 +1,306 @@
+"""``GET /openapi.json``: an OpenAPI 3 description of this app's HTTP API.
+
+Built per app, because the facet parameters are settings and the admin
+endpoints exist only when a token is configured; a path is described only if
+the app really routes it.  tests/test_openapi.py runs schemathesis against a
+running server with this document, so it must stay true: every documented
+status and body shape is checked against what the server sends.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+
+bp = Blueprint("openapi", __name__)
+
+_JSON = "application/json"
+_STR = {"type": "string"}
+_INT = {"type": "integer"}
+_STR_LIST = {"type": "array", "items": _STR}
+_NULLABLE_STR = {"type": ["string", "null"]}
+
+ERROR = {
+    "type": "object",
+    "required": ["ok", "status", "error", "errors"],
+    "properties": {
+        "ok": {"const": False},
+        "status": _INT,
+        "error": _STR,
+        "errors": _STR_LIST,
+        "parameter": _STR,
+    },
+}
+
+
+def _error_response(description: str) -> dict:
+    return {"description": description, "content": {_JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _json_response(description: str, schema: dict) -> dict:
+    return {"description": description, "content": {_JSON: {"schema": schema}}}
+
+
+def _hit_schema(facets: tuple[str, ...]) -> dict:
+    props = {
+        "id": _STR,
+        "url": _STR,
+        "title": _STR,
+        "summary": _STR,
+        "date": _NULLABLE_STR,
+        "snippet": _STR,
+        "title_html": _STR,
+        "score": {"type": ["number", "null"]},
+    }
+    props.update({name: _STR_LIST for name in facets})
+    return {"type": "object", "required": ["id", "url", "title"], "properties": props}
+
+
+def _search_schema(facets: tuple[str, ...]) -> dict:
+    facet_value = {
+        "type": "object",
+        "required": ["value", "count", "selected", "toggle_url"],
+        "properties": {"value": _STR, "count": _INT, "selected": {"type": "boolean"}, "toggle_url": _STR},
+    }
+    return {
+        "type": "object",
+        "required": ["ok", "query", "total", "page", "per_page", "pages", "sort", "results", "facets", "next_url"],
+        "properties": {
+            "ok": {"const": True},
+            "query": _STR,
+            "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1},
+            "pages": {"type": "integer", "minimum": 0},
+            "sort": {"enum": ["relevance", "newest", "oldest"]},
+            "took_ms": {"type": "number"},
+            "results": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+            "facets": {"type": "object", "additionalProperties": {"type": "array", "items": facet_value}},
+            "suggestion": {},
+            "next_url": _NULLABLE_STR,
+        },
+    }
+
+
+def _search_parameters(conf: dict) -> list[dict]:
+    params = [
+        {"name": "q", "in": "query", "description": "the query; empty browses everything", "schema": {"type": "string", "maxLength": conf["max_query_chars"]}},
+        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": conf["max_page"]}},
+        {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": conf["max_per_page"]}},
+        {"name": "sort", "in": "query", "schema": {"enum": ["relevance", "newest", "oldest"]}},
+        {"name": "from", "in": "query", "description": "YYYY-MM-DD, inclusive", "schema": {"type": "string", "format": "date"}},
+        {"name": "to", "in": "query", "description": "YYYY-MM-DD, inclusive", "schema": {"type": "string", "format": "date"}},
+    ]
+    for name in tuple(conf["facets"]) + ("year",):
+        params.append(
+            {
+                "name": name,
+                "in": "query",
+                "description": f"only posts with this {name} value; repeat for any of several",
+                "style": "form",
+                "explode": True,
+                "schema": {"type": "array", "items": {"type": "string"}},
+            }
+        )
+    return params
+
+
+def build(app) -> dict:
+    conf = app.config["SEARCHSVC"]
+    facets = tuple(conf["facets"])
+    routed = {rule.rule for rule in app.url_map.iter_rules()}
+    bad_request = _error_response("a parameter is invalid; the message names it (and the setting behind a limit)")
+    unavailable = _error_response("there is no readable index yet; the message says what to run")
+    html = {"description": "an HTML page", "content": {"text/html": {"schema": {"type": "string"}}}}
+    # Sent by gunicorn itself (limit_request_line, 4,094 bytes), before the app.
+    too_long = {"414": {"description": "the request line is too long (the server's limit)", "content": {"text/html": {"schema": _STR}}}}
+    paths: dict[str, dict] = {}
+
+    def add(rule: str, path: str, spec: dict) -> None:
+        if rule in routed:
+            paths[path] = spec
+
+    add("/search.json", "/search.json", {"get": {
+        "summary": "Search: ranked hits, facet counts and the next page's URL",
+        "operationId": "search",
+        "parameters": _search_parameters(conf),
+        "responses": {
+            "200": _json_response("results", {"$ref": "#/components/schemas/SearchResults"}),
+            "400": bad_request,
+            "503": unavailable,
+            **too_long,
+        },
+    }})
+    add("/search", "/search", {"get": {
+        "summary": "The HTML results page for the same parameters",
+        "operationId": "searchPage",
+        "parameters": _search_parameters(conf),
+        "responses": {"200": html, "400": {"description": "a parameter is invalid", "content": {"text/html": {"schema": _STR}}}, "503": {"description": "no index", "content": {"text/html": {"schema": _STR}}}, **too_long},
+    }})
+    add("/", "/", {"get": {"summary": "The home page", "operationId": "home", "responses": {"200": html}}})
+    add("/suggest.json", "/suggest.json", {"get": {
+        "summary": "Type-ahead: completions of a partly typed query",
+        "operationId": "suggest",
+        "parameters": [{"name": "q", "in": "query", "schema": {"type": "string", "maxLength": conf["max_query_chars"]}}],
+        "responses": {
+            "200": _json_response("up to 8 suggestions", {
+                "type": "object",
+                "required": ["ok", "query", "suggestions"],
+                "properties": {
+                    "ok": {"const": True},
+                    "query": _STR,
+                    "suggestions": {"type": "array", "items": {
+                        "type": "object", "required": ["text", "url"], "properties": {"text": _STR, "kind": _STR, "url": _STR},
+                    }},
+                },
+            }),
+            "400": bad_request,
+            "503": unavailable,
+            **too_long,
+        },
+    }})
+    for rule, kind, summary in (
+        ("/opensearch.xml", "application/opensearchdescription+xml", "OpenSearch description, so browsers can add the site's search"),
+        ("/embed.js", "text/javascript", "Script for the search page and the embeddable search box"),
+        ("/embed.css", "text/css", "Styles for the embeddable search box"),
+    ):
+        add(rule, rule, {"get": {"summary": summary, "responses": {"200": {"description": summary, "content": {kind: {"schema": _STR}}}}}})
+    add("/facets/<name>.json", "/facets/{name}.json", {"get": {
+        "summary": "Every value of one facet with its count",
+        "operationId": "facetValues",
+        "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"enum": list(facets) + ["year"]}}],
+        "responses": {
+            "200": _json_response("the values", {
+                "type": "object",
+                "required": ["ok", "facet", "total", "values"],
+                "properties": {
+                    "ok": {"const": True},
+                    "facet": {"enum": list(facets) + ["year"]},
+                    "total": _INT,
+                    "values": {"type": "array", "items": {
+                        "type": "object",
+                        "required": ["value", "count", "url"],
+                        "properties": {"value": _STR, "count": _INT, "url": _STR},
+                    }},
+                },
+            }),
+            "404": _error_response("no such facet"),
+            "503": unavailable,
+        },
+    }})
+    add("/documents/<path:doc_id>.json", "/documents/{id}.json", {"get": {
+        "summary": "One document's stored fields (id: its path in the content folder)",
+        "operationId": "document",
+        "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {
+            "200": _json_response("the document", {
+                "type": "object",
+                "required": ["ok", "document"],
+                "properties": {"ok": {"const": True}, "document": {"$ref": "#/components/schemas/Hit"}},
+            }),
+            "404": _error_response("no such document"),
+            "503": unavailable,
+        },
+    }})
+    add("/healthz", "/healthz", {"get": {
+        "summary": "Is an index being served, and is it the newest one",
+        "operationId": "health",
+        "responses": {
+            "200": _json_response("ok, or degraded when an older generation is served because the newest is damaged", {
+                "type": "object",
+                "required": ["status", "documents", "generation"],
+                "properties": {
+                    "status": {"enum": ["ok", "degraded"]},
+                    "documents": _INT,
+                    "generation": _INT,
+                    "last_indexed": _NULLABLE_STR,
+                    "problems": _STR_LIST,
+                },
+            }),
+            "503": _json_response("no readable index", {
+                "type": "object",
+                "required": ["status", "ok", "error"],
+                "properties": {"status": {"const": "unavailable"}, "ok": {"const": False}, "error": _STR, "documents": _INT},
+            }),
+        },
+    }})
+    add("/openapi.json", "/openapi.json", {"get": {
+        "summary": "This document",
+        "operationId": "openapi",
+        "responses": {"200": _json_response("OpenAPI 3.1", {"type": "object", "required": ["openapi", "paths"]})},
+    }})
+    secured = [{"bearer": []}]
+    auth_errors = {
+        "401": _error_response("no bearer token"),
+        "403": _error_response("wrong bearer token"),
+        "413": _error_response("request body too large (setting max_request_bytes)"),
+    }
+    task_schema = {"$ref": "#/components/schemas/Task"}
+    add("/admin/reindex", "/admin/reindex", {"post": {
+        "summary": "Start an incremental reindex of the configured content folder",
+        "operationId": "reindex",
+        "security": secured,
+        "responses": {
+            "202": _json_response("started; follow task_url", {
+                "type": "object",
+                "required": ["ok", "task", "task_url"],
+                "properties": {"ok": {"const": True}, "task": task_schema, "task_url": _STR},
+            }),
+            "409": _error_response("a reindex is already running"),
+            "503": _error_response("the content folder is missing, or the reindex could not start"),
+            **auth_errors,
+        },
+    }})
+    add("/admin/tasks/<uid>", "/admin/tasks/{uid}", {"get": {
+        "summary": "The record of one reindex task",
+        "operationId": "task",
+        "security": secured,
+        "parameters": [{"name": "uid", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {
+            "200": _json_response("the task", {
+                "type": "object", "required": ["ok", "task"], "properties": {"ok": {"const": True}, "task": task_schema},
+            }),
+            "404": _error_response("no such task"),
+            **auth_errors,
+        },
+    }})
+    from . import __version__
+
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "searchsvc",
+            "version": __version__,
+            "description": "Full-text search over a site's Markdown posts. Errors share one JSON shape (Error).",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": {
+                "Error": ERROR,
+                "Hit": _hit_schema(facets),
+                "SearchResults": _search_schema(facets),
+                "Task": {
+                    "type": "object",
+                    "required": ["uid", "type", "status"],
+                    "properties": {
+                        "uid": _STR,
+                        "type": {"const": "reindex"},
+                        "status": {"enum": ["enqueued", "processing", "succeeded", "failed"]},
+                        "enqueued_at": _NULLABLE_STR,
+                        "started_at": _NULLABLE_STR,
+                        "finished_at": _NULLABLE_STR,
+                        "details": {"type": ["object", "null"]},
+                        "error": _NULLABLE_STR,
+                    },
+                },
+            },
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    document = current_app.extensions.get("searchsvc.openapi")
+    if document is None:
+        document = current_app.extensions["searchsvc.openapi"] = build(current_app)
+    return jsonify(document)
