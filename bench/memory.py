@@ -90,6 +90,13 @@ a 50 MB post (skipped: over `max_post_bytes`) and N small posts; peak RSS is the
 process's VmHWM and its pool workers' maxrss. Measured {when}; {machine}.
 
 {common.table(["small posts", "peak RSS", "time", "summary"], rows)}
+
+Peak RSS grows with the number of posts (about 3-4 KB a post), not with their size: a post over
+`max_post_bytes` is never read. Most of it is Whoosh's writer: its posting pool (`limitmb=128`;
+Whoosh's own size estimate runs well under the real one) and per-document arrays — tracemalloc at
+commit for 10,000 posts: 64 MiB traced, the largest part in `whoosh/writing.py`. Measured aside
+(not adopted): `limitmb=32` took the 100,000-post peak from 466 to 399 MB and the real corpus's
+from 143 to 83 MB, but looked slower on a full build in a noisy trial (issue 5's call).
 """
         common.write_section("memory-issue-6", body)
         print("wrote BENCHMARKS.md section memory-issue-6")

@@ -228,6 +228,9 @@ def _run(content_dir, index_dir, settings, full, progress_start, workers, report
 
     found = _scan(content_dir)
     jobs, new_files, changed, unchanged = [], {}, set(), []
+    # One settings dict shared by every job (a copy each was ~1 KB a post of
+    # a reindex's memory; pickling a chunk then sends it once).
+    job_settings, root = dict(settings), str(content_dir)
     for rel, (path, size, mtime_ns) in found.items():
         old = old_files.get(rel)
         if old and old["size"] == size and old["mtime_ns"] == mtime_ns:
@@ -240,7 +243,7 @@ def _run(content_dir, index_dir, settings, full, progress_start, workers, report
             continue
         if old:
             changed.add(rel)
-        jobs.append((str(path), str(content_dir), dict(settings), rel, size, mtime_ns))
+        jobs.append((str(path), root, job_settings, rel, size, mtime_ns))
     removed_ids = [rel for rel, old in old_files.items() if rel not in found and old["status"] == "indexed"]
     report.unchanged = sum(1 for rel in unchanged if new_files[rel]["status"] == "indexed")
 
