@@ -145,7 +145,7 @@ class FTS5:
             PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;
             CREATE VIRTUAL TABLE docs USING fts5(title, summary, body, tags, tokenize='porter unicode61');
             CREATE TABLE meta(rowid INTEGER PRIMARY KEY, id TEXT, url TEXT, date TEXT, facet_values TEXT);
-            CREATE TABLE facets(doc INTEGER, facet TEXT, key TEXT);
+            CREATE TABLE facets(doc INTEGER, facet TEXT, key TEXT, PRIMARY KEY(doc, facet, key)) WITHOUT ROWID;
             """
         )
 
@@ -163,8 +163,7 @@ class FTS5:
                 )
                 rows = [(rowid, name, facet_key(v)) for name in FACETS for v in doc.facets.get(name, [])]
                 rows.append((rowid, "year", doc.date.strftime("%Y")))
-                self.db.executemany("INSERT INTO facets VALUES (?,?,?)", rows)
-            self.db.execute("CREATE INDEX facets_doc ON facets(doc)")
+                self.db.executemany("INSERT OR IGNORE INTO facets VALUES (?,?,?)", rows)
             self.db.execute("CREATE INDEX facets_key ON facets(facet, key, doc)")
         self.db.execute("INSERT INTO docs(docs) VALUES ('optimize')")
         self.db.commit()
@@ -178,33 +177,39 @@ class FTS5:
         filters = filters or {}
         expr = self.match_expr(q)
         db = self.db
-        db.execute("DROP TABLE IF EXISTS temp.m")
-        db.execute("CREATE TEMP TABLE m(doc INTEGER PRIMARY KEY, score REAL)")
+        if not getattr(self, "_temp", False):
+            db.execute("CREATE TEMP TABLE m(doc INTEGER PRIMARY KEY, score REAL)")
+            self._temp = True
+        db.execute("DELETE FROM temp.m")
         weights = ",".join(map(str, FTS_WEIGHTS))
         db.execute(f"INSERT INTO m SELECT rowid, bm25(docs, {weights}) FROM docs WHERE docs MATCH ?", (expr,))
-        filter_sql = {}
-        params = {}
+        filter_sql, params = {}, {}
         for name, values in filters.items():
             keys = [facet_key(v) if name != "year" else v for v in values]
-            marks = ",".join("?" * len(keys))
-            filter_sql[name] = f"doc IN (SELECT doc FROM facets WHERE facet=? AND key IN ({marks}))"
+            filter_sql[name] = f"m.doc IN (SELECT doc FROM facets WHERE facet=? AND key IN ({','.join('?' * len(keys))}))"
             params[name] = [name] + keys
-        where = " AND ".join(filter_sql.values()) or "1"
-        all_params = [p for v in params.values() for p in v]
-        total = db.execute(f"SELECT count(*) FROM m WHERE {where}", all_params).fetchone()[0]
-        top = db.execute(
-            f"SELECT doc, score FROM m WHERE {where} ORDER BY score LIMIT ?", all_params + [per_page]
-        ).fetchall()
-        facets = {}
-        for name in FACETS + ("year",):
-            others = [n for n in filter_sql if n != name]
-            w = " AND ".join(filter_sql[n] for n in others) or "1"
-            p = [x for n in others for x in params[n]]
-            facets[name] = db.execute(
-                f"SELECT key, count(*) AS c FROM facets WHERE facet=? AND doc IN (SELECT doc FROM m WHERE {w}) "
-                "GROUP BY key ORDER BY c DESC, key LIMIT 30",
-                [name] + p,
+
+        def where(names):
+            return " AND ".join(filter_sql[n] for n in names) or "1", [x for n in names for x in params[n]]
+
+        w, p = where(list(filter_sql))
+        total = db.execute(f"SELECT count(*) FROM m WHERE {w}", p).fetchone()[0]
+        top = db.execute(f"SELECT doc, score FROM m WHERE {w} ORDER BY score LIMIT ?", p + [per_page]).fetchall()
+        # Facet counts over all matches, one grouped query; a filtered facet
+        # is counted without its own filter (multi-select), as the service does.
+        counts: dict[str, list] = {name: [] for name in FACETS + ("year",)}
+        for f, key, c in db.execute(
+            f"SELECT f.facet, f.key, count(*) FROM m JOIN facets f ON f.doc = m.doc WHERE {w} GROUP BY f.facet, f.key", p
+        ):
+            if f not in filter_sql:
+                counts[f].append((key, c))
+        for name in filter_sql:
+            w2, p2 = where([n for n in filter_sql if n != name])
+            counts[name] = db.execute(
+                f"SELECT f.key, count(*) FROM m JOIN facets f ON f.doc = m.doc AND f.facet = ? WHERE {w2} GROUP BY f.key",
+                [name] + p2,
             ).fetchall()
+        facets = {name: sorted(rows, key=lambda kc: (-kc[1], kc[0]))[:30] for name, rows in counts.items()}
         hits = []
         for doc, score in top:
             snippet = db.execute(
