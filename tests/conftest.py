@@ -8,6 +8,7 @@ import sys
 import textwrap
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -111,27 +112,35 @@ def searchsvc_exe() -> str:
     return str(exe) if exe.exists() else shutil.which("searchsvc")
 
 
-@pytest.fixture
-def served(tmp_path):
-    """A real `searchsvc serve` process on the sample content, in its own index dir."""
+@contextmanager
+def running_server(argv, log_path: Path, env: dict | None = None, cwd: Path | None = None, timeout: float = 60):
+    """Start ``argv(port)`` on a free loopback port, wait for /healthz, stop it after.
+
+    Yields ``(base_url, process)``; output goes to ``log_path`` (shown if the
+    server dies before answering).
+    """
     port = free_port()
-    index_dir = tmp_path / "index"
-    log_path = tmp_path / "serve.log"
+    if env is None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SEARCHSVC_")}
     with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [searchsvc_exe(), "serve", "--index", str(index_dir), "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={k: v for k, v in os.environ.items() if not k.startswith("SEARCHSVC_")},
-        )
+        proc = subprocess.Popen(argv(port), stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for(base + "/healthz", timeout=60, proc=proc, log_path=log_path)
-        yield base, index_dir
+        wait_for(base + "/healthz", timeout=timeout, proc=proc, log_path=log_path)
+        yield base, proc
     finally:
         proc.terminate()
         try:
-            proc.wait(timeout=10)
+            proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture
+def served(tmp_path):
+    """A real `searchsvc serve` process on the sample content, in its own index dir."""
+    index_dir = tmp_path / "index"
+    argv = lambda port: [searchsvc_exe(), "serve", "--index", str(index_dir), "--port", str(port)]  # noqa: E731
+    with running_server(argv, tmp_path / "serve.log") as (base, _):
+        yield base, index_dir

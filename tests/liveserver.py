@@ -6,45 +6,27 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import subprocess
 import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from .conftest import REPO, free_port, wait_for
+from .conftest import REPO, running_server
 
 
 @contextmanager
 def gunicorn(index_dir: Path, workers: int = 3, log_path: Path | None = None, **settings):
     """``gunicorn -w N wsgi:app`` on 127.0.0.1, configured through SEARCHSVC_*."""
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEARCHSVC_")}
     env["SEARCHSVC_INDEX_DIR"] = str(index_dir)
     for name, value in settings.items():
         env[f"SEARCHSVC_{name.upper()}"] = str(value)
-    log_path = log_path or index_dir.parent / f"gunicorn-{port}.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "60", "wsgi:app"],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(base + "/healthz", timeout=60, proc=proc, log_path=log_path)
+    log_path = log_path or index_dir.parent / f"gunicorn-{os.getpid()}-{id(env)}.log"
+    argv = lambda port: [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "60", "wsgi:app"]  # noqa: E731
+    with running_server(argv, log_path, env=env, cwd=REPO) as (base, proc):
         proc.base = base
-        proc.port = port
+        proc.port = int(base.rsplit(":", 1)[1])
         proc.log_path = log_path
         yield proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def worker_pids(master_pid: int) -> list[int]:

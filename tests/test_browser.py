@@ -16,7 +16,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import threading
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,7 +24,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from .conftest import REPO, SAMPLE, free_port, searchsvc_exe, wait_for, write_post
+from .conftest import REPO, SAMPLE, running_server, searchsvc_exe, write_post
 
 CHROMIUM = Path(os.environ.get("SEARCHSVC_CHROMIUM", "/usr/bin/chromium"))
 AXE = REPO / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
@@ -75,26 +74,9 @@ def site(tmp_path_factory):
         """,
         'Hostile body <script>alert(3)</script> "><img src=x onerror=alert(1)> zzhostile.',
     )
-    port = free_port()
-    log_path = root / "serve.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [searchsvc_exe(), "serve", "--content", str(content), "--index", str(root / "index"), "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={k: v for k, v in os.environ.items() if not k.startswith("SEARCHSVC_")},
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(base + "/healthz", timeout=60, proc=proc, log_path=log_path)
+    argv = lambda port: [searchsvc_exe(), "serve", "--content", str(content), "--index", str(root / "index"), "--port", str(port)]  # noqa: E731
+    with running_server(argv, root / "serve.log") as (base, _):
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="module")
