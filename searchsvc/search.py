@@ -13,9 +13,7 @@ import heapq
 import json
 import math
 import re
-import threading
 import time
-import weakref
 from dataclasses import dataclass
 from collections import Counter
 from itertools import chain
@@ -200,18 +198,8 @@ class FieldStats:
         return found
 
 
-_stats: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-_stats_lock = threading.Lock()
-
-
 def field_stats(gen: Generation) -> FieldStats:
-    with _stats_lock:
-        stats = _stats.get(gen)
-    if stats is None:
-        stats = FieldStats(gen)
-        with _stats_lock:
-            _stats[gen] = stats
-    return stats
+    return gen.derived("field_stats", FieldStats)
 
 
 def _term_scores(stats: FieldStats, stem: str, weights: Weights) -> dict[int, float]:

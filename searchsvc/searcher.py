@@ -11,13 +11,11 @@ rebuilding them per query was over half of a faceted query's time).
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from whoosh import index as whoosh_index
 
 from . import store
 from .cache import ResultCache
@@ -72,6 +70,8 @@ class Generation:
         # Results depend only on the request and the generation: a new
         # generation starts with an empty cache (see cache.py).
         self.cache = ResultCache()
+        self._derived: dict[str, object] = {}
+        self._derived_lock = threading.Lock()
         # Stored fields are zlib-compressed pickles: decompressing them was a
         # seventh of a query (hits and the relevance re-rank read the same
         # popular posts again and again), so the most recent are kept.
@@ -114,6 +114,19 @@ class Generation:
             self.doc_values[name] = {d: tuple(v) for d, v in per_doc.items()}
         self.users = 0
         self.retired = False
+
+    def derived(self, name: str, build):
+        """State computed from this generation on first use, then kept with it.
+
+        It can only change when the index does, so it lives (and dies) with
+        the generation; two threads racing to build it keep the first result.
+        """
+        value = self._derived.get(name)
+        if value is None:
+            value = build(self)
+            with self._derived_lock:
+                value = self._derived.setdefault(name, value)
+        return value
 
     def close(self) -> None:
         try:

@@ -17,8 +17,6 @@ from __future__ import annotations
 import bisect
 import heapq
 import re
-import threading
-import weakref
 from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -121,19 +119,9 @@ class Vocabulary:
         return found
 
 
-_vocabularies: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
-
-
 def vocabulary(gen) -> Vocabulary:
     """The vocabulary of a generation, built on first use and kept with it."""
-    with _lock:
-        vocab = _vocabularies.get(gen)
-    if vocab is None:
-        vocab = _build(gen)
-        with _lock:
-            _vocabularies[gen] = vocab
-    return vocab
+    return gen.derived("vocabulary", _build)
 
 
 def _build(gen) -> Vocabulary:
