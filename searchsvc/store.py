@@ -26,7 +26,6 @@ import os
 import re
 import shutil
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 
 CURRENT = "current"

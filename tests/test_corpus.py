@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 
 import frontmatter
-import pytest
 
 from searchsvc.documents import facet_key
 

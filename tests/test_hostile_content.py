@@ -12,7 +12,6 @@ import time
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from searchsvc import create_app

@@ -15,7 +15,7 @@ import pytest
 
 from searchsvc import create_app
 
-from .conftest import build, searchsvc_exe, write_post
+from .conftest import build, write_post
 from .liveserver import fd_count, gunicorn, request, worker_pids
 
 BASE_POSTS = 120
