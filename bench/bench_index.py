@@ -21,12 +21,14 @@ from pathlib import Path
 import common
 from searchsvc.indexer import reindex
 from searchsvc.schema import build_schema, to_fields
+from whoosh import fields
 from whoosh import index as whoosh_index
 
 
 def whoosh_build(docs, folder: Path) -> None:
     facets = common.FACETS
-    ix = whoosh_index.create_in(str(folder), build_schema(facets))
+    # Whoosh's own TEXT fields and writer: the service's shortcuts are not plain Whoosh.
+    ix = whoosh_index.create_in(str(folder), build_schema(facets, text=fields.TEXT))
     writer = ix.writer(limitmb=128)
     for doc in docs:
         writer.add_document(**to_fields(doc, facets))

@@ -129,7 +129,7 @@ def build_service_index(docs: list[Document], folder: Path, settings: Mapping[st
     for doc in docs:
         writer.add_document(**to_fields(doc, facets))
     writer.commit(optimize=True)
-    forms = display_forms({d.id: {"facets": d.facets} for d in docs})
+    forms = display_forms(d.facets for d in docs)
     (path / FACETS_FILE).write_text(json.dumps(forms), encoding="utf-8")
     return path
 

@@ -1,0 +1,124 @@
+"""The indexing shortcuts (one-loop stemmed text, lengths read once) give exactly Whoosh's index."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings as hsettings, strategies as st
+from whoosh import analysis, fields
+from whoosh import index as whoosh_index
+
+from searchsvc import settings as settings_mod
+from searchsvc.documents import iter_post_paths, load_post
+from searchsvc.schema import StemmedText, _stemming_chain, build_schema, text_analyzer, to_fields
+from searchsvc.segment_writer import open_writer
+
+PLAIN = fields.TEXT(analyzer=text_analyzer(), phrase=True)
+FAST = StemmedText(analyzer=text_analyzer(), phrase=True)
+
+
+def postings(field, value):
+    return sorted(field.index(value))
+
+
+def test_service_analyzer_takes_the_one_loop_path():
+    # Otherwise every comparison below would compare Whoosh with itself.
+    assert _stemming_chain(FAST.analyzer) is not None
+    assert _stemming_chain(analysis.StemmingAnalyzer()) is None  # minsize 2
+    assert _stemming_chain(analysis.SimpleAnalyzer()) is None
+
+
+def test_stemmed_words_positions_and_weights():
+    # "the" and "of" are stop words: the first word kept keeps its place (1),
+    # the later ones are renumbered to follow it.
+    got = {word: (freq, weight) for word, freq, weight, _ in FAST.index("The Testing of tests, TESTED")}
+    assert got == {b"test": (3, 3.0)}
+    assert FAST.format.decode_positions(dict((w, v) for w, _, _, v in FAST.index("The Testing of tests, TESTED"))[b"test"]) == [1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "the of and",
+        "U.S. a11y 5 g 3.141 big-time under_score",
+        "ΟΔΟΣ ΟΔΟΣ.Σ aΣ Σa",  # a final sigma stays final
+        "İstanbul ǅemal straße ẞ café ﬁle",  # lower-casing that changes length
+        "Government Customer Service Update—Webinar Recap “quoted” it’s",
+        "word " * 300,
+    ],
+)
+def test_same_postings_as_whoosh(value):
+    assert postings(FAST, value) == postings(PLAIN, value)
+
+
+def test_same_postings_on_every_sample_post():
+    root = Path(settings_mod.SAMPLE_CONTENT_DIR)
+    conf = settings_mod.load()
+    checked = 0
+    for path in iter_post_paths(root):
+        try:
+            doc = load_post(path, root, conf)
+        except Exception:
+            continue
+        for value in (doc.title, doc.summary, doc.body, " ; ".join(doc.facets.get("tags", []))):
+            assert postings(FAST, value) == postings(PLAIN, value)
+        checked += 1
+    assert checked >= 25
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(list("aAbΣσİiß. -_’1\u0307é") + ["the ", "of ", "Test", "ing "]), max_size=30).map("".join))
+def test_same_postings_on_generated_text(value):
+    assert postings(FAST, value) == postings(PLAIN, value)
+
+
+def test_other_analyzers_use_whoosh_own_code():
+    field = StemmedText(analyzer=analysis.StemmingAnalyzer(), phrase=True)  # minsize 2: not the fast path
+    assert postings(field, "a test of 5 g") == postings(fields.TEXT(analyzer=analysis.StemmingAnalyzer(), phrase=True), "a test of 5 g")
+    assert [w for w, *_ in postings(field, "a test of 5 g")] == [b"test"]
+
+
+def _contents(index_dir):
+    """Everything a search reads from an index: every term's postings, lengths, stored fields."""
+    reader = whoosh_index.open_dir(str(index_dir)).reader()
+    out = []
+    for fieldname, text in reader.all_terms():
+        matcher = reader.postings(fieldname, text)
+        postings = []
+        while matcher.is_active():
+            postings.append((matcher.id(), matcher.value(), matcher.weight()))
+            matcher.next()
+        info = reader.term_info(fieldname, text)  # min/max length: from the lengths the writer looked up
+        out.append((fieldname, text, postings, info.weight(), info.doc_frequency(), info.min_length(), info.max_length()))
+    for name in ("title", "summary", "body", "tags", "authors"):
+        out.append((name, reader.field_length(name), [reader.doc_field_length(d, name) for d in range(reader.doc_count_all())]))
+    out.append(list(reader.all_stored_fields()))
+    reader.close()
+    return out
+
+
+def test_index_writer_writes_what_whoosh_writes(tmp_path):
+    root = Path(settings_mod.SAMPLE_CONTENT_DIR)
+    conf = settings_mod.load()
+    docs = []
+    for path in iter_post_paths(root):
+        try:
+            docs.append(load_post(path, root, conf))
+        except Exception:
+            continue
+    facets = tuple(conf["facets"])
+    built = {}
+    ways = (("whoosh", fields.TEXT, lambda ix: ix.writer(limitmb=16)), ("ours", StemmedText, lambda ix: open_writer(ix, limitmb=16)))
+    for name, text, open_it in ways:
+        folder = tmp_path / name
+        folder.mkdir()
+        ix = whoosh_index.create_in(str(folder), build_schema(facets, text=text))
+        writer = open_it(ix)
+        for doc in docs:
+            writer.add_document(**to_fields(doc, facets))
+        writer.commit(optimize=True)
+        built[name] = _contents(folder)
+    assert len(built["ours"]) > 500
+    assert built["ours"] == built["whoosh"]
