@@ -156,7 +156,7 @@ def whoosh_plain_ranker(docs: list[Document], folder: Path) -> Callable[[str], l
 
     def rank(q: str) -> list[str]:
         # An exhaustive top 10 (Whoosh's default collector can miss: WHOOSH-FACTS.md).
-        collector = collectors.TopCollector(limit=DEPTH, usequality=False)
+        collector = collectors.TopCollector(limit=DEPTH, usequality=False, replace=0)
         searcher.search_with_collector(parser.parse(q), collector)
         results = collector.results()
         return [results[i]["id"] for i in range(results.scored_length())]

@@ -15,6 +15,8 @@ import json
 import os
 import time
 from collections import Counter, defaultdict
+import multiprocessing
+import multiprocessing.connection
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -51,6 +53,7 @@ class FileResult:
     reason: str = ""
     document: Document | None = None
     facets: dict[str, list[str]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def manifest_entry(self) -> list:
         """[size, mtime_ns, status] and, for a failed post, the reason."""
@@ -123,7 +126,7 @@ def _parse(args) -> FileResult:
         return FileResult(rel, size, mtime_ns, "unpublished", str(exc))
     except PostError as exc:
         return FileResult(rel, size, mtime_ns, "failed", str(exc))
-    return FileResult(rel, size, mtime_ns, "indexed", document=doc, facets=doc.facets)
+    return FileResult(rel, size, mtime_ns, "indexed", document=doc, facets=doc.facets, warnings=doc.warnings)
 
 
 def _scan(content_dir: Path) -> dict[str, tuple[Path, int, int]]:
@@ -155,6 +158,87 @@ def _parse_all(jobs: list, progress: Callable[[int], None] | None, workers: int)
             if progress:
                 progress(1)
             yield result
+
+
+def _shares(jobs: list, parts: int) -> list[list]:
+    """``jobs`` cut into at most ``parts`` runs of consecutive files of about equal bytes."""
+    total = sum(job[4] for job in jobs) or 1
+    shares: list[list] = [[]]
+    done = 0
+    for job in jobs:
+        if done >= total * len(shares) / parts and len(shares) < parts:
+            shares.append([])
+        shares[-1].append(job)
+        done += job[4]
+    return [share for share in shares if share]
+
+
+def _segment_worker(building: str, jobs: list, facets: tuple, conn, parent_pid: int) -> None:
+    """In a forked process: parse and index ``jobs`` into a segment of ``building``."""
+    store.detach_worker(parent_pid)
+    try:
+        writer = open_writer(whoosh_index.open_dir(building), _lk=False, limitmb=64)
+        results, unsent = [], 0
+        for job in jobs:
+            result = _parse(job)
+            if result.document is not None:
+                writer.add_document(**to_fields(result.document, facets))
+                result.document = None  # the parent needs only the manifest entry
+            results.append(result)
+            unsent += 1
+            if unsent == 16:
+                conn.send(("progress", unsent))
+                unsent = 0
+        segment = writer.finish_segment()
+        conn.send(("progress", unsent))
+        conn.send(("done", (segment, results)))
+    except BaseException as exc:  # ENOSPC must reach the parent as itself
+        conn.send(("error", exc))
+    finally:
+        conn.close()
+
+
+def _build_segments(building: Path, jobs: list, facets: tuple, workers: int, progress) -> tuple[list, list[FileResult]]:
+    """Parse and index ``jobs`` in ``workers`` processes, each writing one segment.
+
+    Parsing and indexing are both pure Python: in one process they took the
+    sum of both (parse in a pool, index in the parent: the parent's indexing
+    and its final write were the critical path).  Here each process does both
+    for a run of consecutive files, so the segments, in order, number the
+    documents exactly as a serial build does.
+    """
+    context = multiprocessing.get_context("fork")
+    processes, pending, outcome = [], {}, {}
+    try:
+        for number, share in enumerate(_shares(jobs, workers)):
+            receive, send = context.Pipe(duplex=False)
+            process = context.Process(target=_segment_worker, args=(str(building), share, facets, send, os.getpid()), daemon=True)
+            process.start()
+            send.close()
+            processes.append(process)
+            pending[receive] = number
+        while pending:
+            for conn in multiprocessing.connection.wait(list(pending)):
+                try:
+                    kind, payload = conn.recv()
+                except EOFError:
+                    raise RuntimeError("a reindex worker process died without a word") from None
+                if kind == "progress":
+                    if progress:
+                        progress(payload)
+                elif kind == "done":
+                    outcome[pending.pop(conn)] = payload
+                    conn.close()
+                else:
+                    raise payload
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+    ordered = [outcome[n] for n in sorted(outcome)]
+    segments = [segment for segment, _ in ordered if segment is not None]
+    return segments, [result for _, results in ordered for result in results]
 
 
 def display_forms(post_facets: Iterable[dict[str, list[str]]]) -> dict[str, dict[str, str]]:
@@ -310,8 +394,11 @@ def _run(content_dir, index_dir, settings, full, progress_start, workers, report
         if result.facets:
             new_facets[result.id] = result.facets
         if result.status == "indexed":
-            report.warnings.extend(result.document.warnings)
-            (to_update if was_indexed else to_add).append(result.document)
+            report.warnings.extend(result.warnings)
+            if result.document is None:  # indexed by a worker process already
+                report.added += 1
+            else:
+                (to_update if was_indexed else to_add).append(result.document)
         else:
             if was_indexed:
                 to_delete.append(result.id)
@@ -326,9 +413,9 @@ def _run(content_dir, index_dir, settings, full, progress_start, workers, report
         report.updated = len(to_update)
         report.removed = len(to_delete)
 
-    parsed = _parse_all(jobs, progress, workers)
+    in_segments = full and workers > 1 and len(jobs) >= PARALLEL_MIN_FILES
     if not full:
-        for result in parsed:
+        for result in _parse_all(jobs, progress, workers):
             take(result)
         count()
 
@@ -353,6 +440,11 @@ def _run(content_dir, index_dir, settings, full, progress_start, workers, report
         else:
             _link_generation(live_dir, building)
             ix = whoosh_index.open_dir(str(building))
+        if in_segments:
+            segments, results = _build_segments(building, jobs, facets, workers, progress)
+            for result in results:
+                take(result)
+            count()
         writer = open_writer(ix, limitmb=128)
         for rel in to_delete:
             writer.delete_by_term("id", rel)
@@ -360,20 +452,18 @@ def _run(content_dir, index_dir, settings, full, progress_start, workers, report
             writer.update_document(**to_fields(doc, facets))
         for doc in to_add:
             writer.add_document(**to_fields(doc, facets))
-        if full:
-            # A full build indexes each post as soon as a worker has parsed
-            # it: parsing (other processes) and indexing (this one) overlap,
-            # where one after the other they took the sum of both.
-            for result in parsed:
-                take(result)
-                for doc in to_add:
-                    writer.add_document(**to_fields(doc, facets))
-                report.added += len(to_add)
-                to_add.clear()
-            count()
-        # One segment after a full build: one open file per searcher, and
-        # Whoosh queries a single segment fastest.
-        writer.commit(optimize=full)
+        if in_segments:
+            writer.commit_segments(segments)
+        else:
+            if full:
+                for result in _parse_all(jobs, progress, workers):
+                    take(result)
+                    for doc in to_add:
+                        writer.add_document(**to_fields(doc, facets))
+                    report.added += len(to_add)
+                    to_add.clear()
+                count()
+            writer.commit(optimize=full)
         writer = None
         documents = sum(1 for e in new_files.values() if e[2] == "indexed")
         store.write_json(building / store.MANIFEST, {"format": MANIFEST_FORMAT, "config": fingerprint, "files": new_files})

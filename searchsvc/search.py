@@ -479,7 +479,9 @@ def run(gen: Generation, req: SearchRequest, settings: Mapping[str, Any], base_p
         if req.sort == "relevance" and relevance is not None:
             ranked = relevance.ranked(final, window)[first:window]
         elif req.sort == "relevance" and parsed is not None:
-            top = collectors.TopCollector(limit=window, usequality=False)
+            # replace=0 too: replacing the matcher prunes on estimated best
+            # scores, which for BM25F can drop a real top-10 post.
+            top = collectors.TopCollector(limit=window, usequality=False, replace=0)
             collector = collectors.FilterCollector(top, allow=final) if len(final) < len(matched) else top
             searcher.search_with_collector(parsed, collector)
             results = collector.results()

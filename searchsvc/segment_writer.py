@@ -47,6 +47,26 @@ class IndexWriter(SegmentWriter):
     def per_document_reader(self):
         return _FieldLengths(super().per_document_reader())
 
+    # A full build in several processes (indexer._build_segments) is what
+    # Whoosh's MultiSegmentWriter does, with the parsing moved into the
+    # processes too: each writes a segment (``finish_segment``), and one
+    # writer then publishes them all in a new table of contents.
+
+    def finish_segment(self):
+        """Write this writer's documents as a segment, not yet listed in any TOC; None if empty."""
+        if not self.docnum:
+            self._close_segment()
+            return None
+        return self._finalize_segment()
+
+    def commit_segments(self, segments: list) -> None:
+        """Publish ``segments`` (in document order) as the whole index; this writer adds nothing."""
+        if self.segments or self.docnum:
+            raise ValueError("commit_segments() is for a new, empty index")
+        self._close_segment()
+        self._commit_toc(list(segments))
+        self._finish()
+
 
 def open_writer(ix, **kwargs) -> IndexWriter:
     """``ix.writer(**kwargs)``, with field lengths read once per field."""
