@@ -116,11 +116,15 @@ def make_copies(factor: int, dest: Path | None = None, source: Path = CORPUS) ->
 
 
 def reference_parse(content: Path, conf: dict) -> list[Document]:
-    """The reference parse pipeline, serial: read, front matter, Markdown, BeautifulSoup."""
+    """The reference parse pipeline, serial: read, front matter, Markdown, BeautifulSoup.
+
+    ``reference=True``: plain Python-Markdown and a BeautifulSoup tree, not the
+    service's faster parse (same documents: bench/check_parse_fast.py).
+    """
     docs = []
     for path in iter_post_paths(content):
         try:
-            docs.append(load_post(path, content, conf))
+            docs.append(load_post(path, content, conf, reference=True))
         except (PostError, Unpublished):
             pass
     return docs

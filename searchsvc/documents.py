@@ -39,7 +39,12 @@ Decisions for the ambiguous cases (tests/test_documents.py pins each one):
   counts as missing; else the first 40 words of the body.  Cut at a word
   boundary to 500 characters with "…".
 * Body text: blocks (paragraphs, list items, cells, headings...) are separated
-  by one newline, all other whitespace is one space.
+  by one newline, all other whitespace is one space.  It is exactly what
+  Python-Markdown + BeautifulSoup give (``load_post(..., reference=True)``
+  computes it that way, for the benchmarks' peer); the service gets it in
+  about 60% of the time by skipping inline patterns that cannot match and
+  reading html.parser's events without building a tree
+  (tests/test_parse_fast.py, bench/check_parse_fast.py).
 * URL: ``url``/``permalink`` when it is a site path or an http(s) URL (any
   other scheme, e.g. ``javascript:``, is ignored with a warning); otherwise
   ``url_pattern``.  The slug is ``slug`` front matter, else the file name
@@ -589,22 +594,108 @@ MAX_MARKDOWN_CHARS = 256 * 1024
 # The container markers (">", "-", "1.") and indentation that open a line.
 _LINE_PREFIX = re.compile(r"^(?:[ \t]*(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t])))*[ \t]*", re.MULTILINE)
 _MARKER = re.compile(r">|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t])")
+# A line prefix longer than MAX_CONTAINER_MARKERS starts with that many + 1
+# of its characters: lines without such a start need no closer look.
+_LONG_PREFIX = re.compile(r"^[ \t>*+\-.)\d]{%d}" % (MAX_CONTAINER_MARKERS + 1), re.MULTILINE)
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _BRACKETS = re.compile(r"[\[\]()]")
 
 
-def _markdown_instance() -> markdown.Markdown:
-    md = getattr(_local, "md", None)
+def _markdown_instance(reference: bool = False) -> markdown.Markdown:
+    attr = "md_reference" if reference else "md"
+    md = getattr(_local, attr, None)
     if md is None:
         import markdown
 
         md = markdown.Markdown(extensions=["tables", "fenced_code"])
-        _local.md = md
+        if not reference:
+            _gate_inline_patterns(md)
+        setattr(_local, attr, md)
     return md
 
 
+def _drop_markdown_instance(reference: bool) -> None:
+    setattr(_local, "md_reference" if reference else "md", None)
+
+
+# Python-Markdown's inline pass tries every inline pattern on every text
+# node, and most text nodes contain none of the characters a pattern needs
+# (a third of its time goes to such misses).  Every match of the pattern
+# named here contains (or, for "backtick", is followed by) one of these
+# strings, so when the text from the search position on holds none of them
+# the pattern cannot match and the call is answered as a miss without
+# running it.  Patterns not named here (another Python-Markdown version's)
+# always run.
+_INLINE_NEEDLES = {
+    "backtick": ("`",),
+    "escape": ("\\",),
+    "reference": ("[",),
+    "link": ("[",),
+    "short_reference": ("[",),
+    "image_link": ("![",),
+    "image_reference": ("![",),
+    "short_image_ref": ("![",),
+    "autolink": ("<",),
+    "automail": ("<",),
+    "html": ("<",),
+    "entity": ("&",),
+    "linebreak": ("  \n",),
+    "em_strong": ("*", "_"),
+    "em_strong2": ("*", "_"),
+    "not_strong": ("*", "_"),
+}
+
+
+def _gate_inline_patterns(md: markdown.Markdown) -> None:
+    """Make ``md``'s inline pass skip patterns that cannot match (same HTML, less time).
+
+    Replaces the InlineProcessor's private ``__handleInline`` (ten lines,
+    unchanged since Python-Markdown 3.0) by the same loop with a gate: a
+    pattern whose needles are all absent from ``data[start:]`` is treated as
+    the miss it would be (next pattern, search from 0) without running it.
+    The patterns are read from a plain list in the registry's order: the
+    same sequence without the registry's sort on every lookup.
+    """
+    from markdown.treeprocessors import InlineProcessor
+    from markdown.util import AtomicString
+
+    inline = md.treeprocessors["inline"]
+    if type(inline) is not InlineProcessor or not all(
+        hasattr(InlineProcessor, f"_InlineProcessor__{name}") for name in ("handleInline", "applyPattern")
+    ):
+        return  # not the processor this was written against: leave it alone
+    registry = md.inlinePatterns
+    patterns = list(registry)
+    by_id = {id(registry[name]): found for name, found in _INLINE_NEEDLES.items() if name in registry}
+    needles = [by_id.get(id(pattern)) for pattern in patterns]
+    count = len(patterns)
+
+    def handle_inline(data: str, pattern_index: int = 0) -> str:
+        if not isinstance(data, AtomicString):
+            start = 0
+            while pattern_index < count:
+                wanted = needles[pattern_index]
+                if wanted is not None:
+                    for needle in wanted:
+                        if data.find(needle, start) >= 0:
+                            break
+                    else:
+                        pattern_index += 1
+                        start = 0
+                        continue
+                data, matched, start = inline._InlineProcessor__applyPattern(
+                    patterns[pattern_index], data, pattern_index, start
+                )
+                if not matched:
+                    pattern_index += 1
+        return data
+
+    inline.inlinePatterns = patterns
+    inline._InlineProcessor__handleInline = handle_inline
+
+
 def _markdown_is_risky(source: str) -> bool:
-    for match in _LINE_PREFIX.finditer(source):
+    for match in _LINE_PREFIX.finditer(source) if _LONG_PREFIX.search(source) else ():
         prefix = match.group()
         if len(prefix) <= MAX_CONTAINER_MARKERS:
             continue  # too short to hold too many markers or columns
@@ -692,15 +783,15 @@ _MD_IMAGE = re.compile(r"!\[[^\[\]\n]{0,1000}\]\([^()\[\]\s]{0,2000}(?:\s+\"[^\"
 _MD_LINK = re.compile(r"\[([^\[\]\n]{0,1000})\]\([^()\[\]\s]{0,2000}(?:\s+\"[^\"\n]{0,500}\")?\)")
 
 
-def _plain_strip(source: str) -> str:
+def _plain_strip(source: str, reference: bool = False) -> str:
     """The fallback for hostile Markdown: markers and link targets out, HTML to text."""
     text = _STRIP_PREFIX.sub("", source)
     text = _MD_IMAGE.sub(" ", text)
     text = _MD_LINK.sub(r"\1", text)
-    return html_to_text(text)
+    return html_to_text(text, reference=reference)
 
 
-def markdown_to_text(markdown_source: str) -> str:
+def markdown_to_text(markdown_source: str, *, reference: bool = False) -> str:
     """Plain text of a Markdown body: no markup, no URLs, no script/style content.
 
     Liquid tags, Hugo shortcodes and WordPress shortcodes are removed first
@@ -714,26 +805,31 @@ def markdown_to_text(markdown_source: str) -> str:
         source = _INDENTED_HTML_LINE.sub("", source)
     source = _bound_blocks(source)
     if len(source) > MAX_MARKDOWN_CHARS or _markdown_is_risky(source):
-        return _plain_strip(source)
-    md = _markdown_instance()
+        return _plain_strip(source, reference)
+    md = _markdown_instance(reference)
     try:
         produced = md.convert(source)
     except RecursionError:
-        _local.md = None  # its state is half-built; use a fresh one next time
-        return _plain_strip(source)
+        _drop_markdown_instance(reference)  # its state is half-built; use a fresh one next time
+        return _plain_strip(source, reference)
     except Exception:
-        _local.md = None
+        _drop_markdown_instance(reference)
         raise
     md.reset()
-    return html_to_text(produced)
+    return html_to_text(produced, reference=reference)
 
 
-def html_to_text(html: str) -> str:
+def html_to_text(html: str, *, reference: bool = False) -> str:
     """Visible text of an HTML fragment.
 
     Block elements are separated by one newline and other whitespace is one
     space; script, style, noscript, template, iframe, object and svg contents
     and comments are dropped; attributes (URLs, handlers) never appear.
+
+    The text is what BeautifulSoup (html.parser) + :func:`_soup_text` give;
+    ``reference=True`` computes it that way, otherwise a tree-less replay of
+    the same parser events does, in about a third of the time
+    (bench/check_parse_fast.py proves them identical on the real corpus).
     """
     if "<" not in html:
         return _normalise_text([html_lib.unescape(html).replace("\n", " ")])
@@ -742,6 +838,10 @@ def html_to_text(html: str) -> str:
     last_close = html.rfind(">")
     if "<" in html[last_close + 1 :]:
         html = html[: last_close + 1] + html[last_close + 1 :].replace("<", "&lt;")
+    if not reference:
+        pieces = _fast_text_pieces(html)
+        if pieces is not None:
+            return _normalise_text(pieces)
     try:
         # The leading <br> is the root tag, so an "<?xml ...?>" in a post
         # cannot make bs4 warn (XMLParsedAsHTMLWarning; warnings are errors
@@ -753,6 +853,142 @@ def html_to_text(html: str) -> str:
     except RecursionError:
         text = re.sub(r"<[^>]*>", " ", html)
         return _normalise_text([html_lib.unescape(text).replace("\n", " ")])
+
+
+def html_to_text_reference(html: str) -> str:
+    """:func:`html_to_text` computed through a BeautifulSoup tree (the reference)."""
+    return html_to_text(html, reference=True)
+
+
+# bs4 4.15's HTMLTreeBuilder facts that decide what _soup_text sees: void
+# tags are closed as soon as they open (so their end tags never pop
+# anything), and text inside an open string container becomes a
+# NavigableString subclass that _soup_text skips.
+_VOID_TAGS = frozenset(
+    "area base br col embed hr img input keygen link menuitem meta param source track wbr "
+    "basefont bgsound command frame image isindex nextid spacer".split()
+)
+_STRING_CONTAINER_TAGS = frozenset("rt rp style script template".split())
+_fast_parser_class: Any = None
+
+
+class _Bail(Exception):
+    """The fast path meets something it does not replay; bs4 decides instead."""
+
+
+def _fast_text_pieces(html: str) -> list | None:
+    """What ``_soup_text(BeautifulSoup("<br>" + html, "html.parser"))`` returns, or None.
+
+    Replays bs4's tree building on a stack of tag names instead of building
+    the tree: its ``_popToTag`` (an end tag closes the most recent open tag of
+    its name and everything opened after it; an end tag with no open tag of
+    its name is ignored), void tags, string containers, and its handlers for
+    character and entity references, comments, declarations, processing
+    instructions and CDATA.  Since bs4 only ever appends to the most recently
+    opened tag, the tree's document order is the event order, so the text
+    can be emitted as the events come.  None (use bs4) for a <meta> tag
+    (bs4 rewrites its attributes) and whenever html.parser raises.
+    """
+    global _fast_parser_class
+    if _fast_parser_class is None:
+        _fast_parser_class = _make_fast_parser()
+    parser = _fast_parser_class()
+    try:
+        parser.feed("<br>" + html)
+        parser.close()
+    except Exception:
+        return None
+    return parser.pieces
+
+
+def _make_fast_parser() -> type:
+    from html.parser import HTMLParser
+
+    from bs4.builder._htmlparser import BeautifulSoupHTMLParser
+    from bs4.dammit import EntitySubstitution
+
+    entities = EntitySubstitution.HTML_ENTITY_TO_CHARACTER
+    numeric = BeautifulSoupHTMLParser._dereference_numeric_character_reference
+    block, drop, void, containers = _BLOCK_TAGS, _DROP_TAGS, _VOID_TAGS, _STRING_CONTAINER_TAGS
+
+    class FastTextParser(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=False)  # as bs4's builder
+            self.pieces: list[str] = []
+            self.stack: list[str] = []
+            self.open: dict[str, int] = {}
+            self.dropped = 0  # open tags whose whole subtree _soup_text skips
+            self.hidden = 0  # open string containers: their text is skipped
+
+        def updatepos(self, i: int, j: int) -> int:
+            return j  # line numbers are never read here
+
+        def _push(self, tag: str) -> None:
+            if tag == "meta":
+                raise _Bail
+            if tag in block and not self.dropped:
+                self.pieces.append("\n")
+            self.stack.append(tag)
+            self.open[tag] = self.open.get(tag, 0) + 1
+            if tag in drop:
+                self.dropped += 1
+            if tag in containers:
+                self.hidden += 1
+
+        def _pop(self) -> str:
+            tag = self.stack.pop()
+            self.open[tag] -= 1
+            if tag in drop:
+                self.dropped -= 1
+            if tag in containers:
+                self.hidden -= 1
+            if tag in block and not self.dropped:
+                self.pieces.append("\n")
+            return tag
+
+        def handle_starttag(self, tag: str, attrs: list) -> None:
+            self._push(tag)
+            if tag in void:
+                self._pop()
+
+        def handle_startendtag(self, tag: str, attrs: list) -> None:
+            self._push(tag)
+            self._pop()
+
+        def handle_endtag(self, tag: str) -> None:
+            if self.open.get(tag):
+                while self._pop() != tag:
+                    pass
+
+        def handle_data(self, data: str) -> None:
+            if not self.dropped and not self.hidden:
+                self.pieces.append(data.replace("\n", " "))
+
+        def handle_charref(self, name: str) -> None:
+            text, _replaced, extra = numeric(name)
+            self.handle_data(text)
+            self.handle_data(extra)
+
+        def handle_entityref(self, name: str) -> None:
+            text = entities.get(name)
+            self.handle_data(text if text is not None else "&" + name)
+
+        def handle_comment(self, data: str) -> None:
+            pass
+
+        def handle_decl(self, decl: str) -> None:
+            pass
+
+        def handle_pi(self, data: str) -> None:
+            pass
+
+        def unknown_decl(self, data: str) -> None:
+            # CDATA is kept by _soup_text even inside a string container, and
+            # bs4 turns an empty string (only an empty CDATA gives one) into " ".
+            if data.upper().startswith("CDATA[") and not self.dropped:
+                self.pieces.append(data[6:].replace("\n", " ") or " ")
+
+    return FastTextParser
 
 
 def _soup_text(soup: BeautifulSoup) -> list:
@@ -822,15 +1058,19 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:59] + ELLIPSIS
 
 
-def load_post(path: Path, root: Path, settings: Mapping[str, Any], now: dt.datetime | None = None) -> Document:
+def load_post(
+    path: Path, root: Path, settings: Mapping[str, Any], now: dt.datetime | None = None, *, reference: bool = False
+) -> Document:
     """One post file -> :class:`Document`.
 
     Raises :class:`PostError` when the file cannot be indexed and
     :class:`Unpublished` for drafts and expired posts (unless
-    ``index_drafts``/``index_expired``); never anything else.
+    ``index_drafts``/``index_expired``); never anything else.  ``reference``
+    parses with plain Python-Markdown and BeautifulSoup (bench/common.py's
+    reference pipeline); the result is the same, only slower.
     """
     try:
-        return _load_post(Path(path), Path(root), settings, now)
+        return _load_post(Path(path), Path(root), settings, now, reference)
     except (PostError, Unpublished):
         raise
     except RecursionError:
@@ -860,7 +1100,9 @@ def _relative_id(path: Path, root: Path) -> str:
     return doc_id
 
 
-def _load_post(path: Path, root: Path, settings: Mapping[str, Any], now: dt.datetime | None) -> Document:
+def _load_post(
+    path: Path, root: Path, settings: Mapping[str, Any], now: dt.datetime | None, reference: bool = False
+) -> Document:
     doc_id = _relative_id(path, root)
     if not _inside(os.path.realpath(path), os.path.realpath(root)):
         raise PostError("outside the content directory (a link leads out of it)")
@@ -880,9 +1122,10 @@ def _load_post(path: Path, root: Path, settings: Mapping[str, Any], now: dt.date
     title = _title(meta, warn)
     date = _date(meta, mtime, warn)
     if path.suffix.lower() == ".html":
-        body = html_to_text(strip_templates(body_source))
+        source = strip_templates(body_source)
+        body = html_to_text(source, reference=True) if reference else html_to_text(source)
     else:
-        body = markdown_to_text(body_source)
+        body = markdown_to_text(body_source, reference=True) if reference else markdown_to_text(body_source)
     names = _setting(settings, "facets")
     if isinstance(names, str):
         names = [n.strip() for n in names.split(",") if n.strip()]
