@@ -47,9 +47,11 @@ for params in queries:
     r = client.get("/search.json", query_string=params)
     times.append(time.perf_counter() - started)
     assert r.status_code == 200, r.data
-rss = int(open('/proc/self/statm').read().split()[1]) * 4096
+statm = open('/proc/self/statm').read().split()
+rss = int(statm[1]) * 4096
+private = (int(statm[1]) - int(statm[2])) * 4096  # resident minus file-backed pages shared with other workers
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"times": times, "rss": rss, "rss_before_app": rss0, "peak": peak, "open_s": t_open}))
+print(json.dumps({"times": times, "rss": rss, "private": private, "rss_before_app": rss0, "peak": peak, "open_s": t_open}))
 """
 
 
@@ -112,6 +114,10 @@ def generate(folder: Path, n: int, seed: int = 11) -> None:
         (sub / f"{year}-post-{i:06d}.md").write_text(text, encoding="utf-8")
 
 
+def common_commit() -> str:
+    return subprocess.run(["git", "-C", str(common.REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+
+
 def du(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
 
@@ -143,7 +149,7 @@ def main() -> None:
             report = reindex(content, index_dir, conf, full=True)
             entry["build_s"] = time.perf_counter() - t
             entry["documents"] = report.documents
-            entry["built_with"] = subprocess.run(["git", "-C", str(common.REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+            entry["built_with"] = common_commit()
             print(f"{n}: built in {entry['build_s']:.0f} s", flush=True)
         gen = (index_dir / "current").resolve()
         entry["index_bytes"] = du(gen)
@@ -156,22 +162,27 @@ def main() -> None:
         measured = json.loads(out.stdout.strip().splitlines()[-1])
         times = measured["times"]
         entry.update(p50_ms=1000 * common.median(times), p95_ms=1000 * common.pct(times, 95), open_s=measured["open_s"],
-                     rss_mb=measured["rss"] / 2**20, peak_mb=measured["peak"] / 2**20, base_mb=measured["rss_before_app"] / 2**20)
+                     rss_mb=measured["rss"] / 2**20, private_mb=measured["private"] / 2**20, peak_mb=measured["peak"] / 2**20,
+                     base_mb=measured["rss_before_app"] / 2**20, queried_with=common_commit())
         results[str(n)] = entry
         results_file.write_text(json.dumps(results, indent=1))
         print(n, {k: (round(v, 2) if isinstance(v, float) else v) for k, v in entry.items()}, flush=True)
     for n, e in sorted(results.items(), key=lambda kv: int(kv[0])):
         rows.append([f"{int(n):,}", f"{e.get('build_s', float('nan')):.0f} s", f"{e['index_bytes'] / 2**20:.0f} MB",
                      f"{e['open_s'] * 1000:.0f} ms", f"{e['p50_ms']:.1f} ms", f"{e['p95_ms']:.1f} ms",
-                     f"{e['rss_mb']:.0f} MB (peak {e['peak_mb']:.0f})", e.get("built_with", "")])
+                     f"{e['rss_mb']:.0f} MB (peak {e['peak_mb']:.0f})",
+                     f"{e['private_mb']:.0f} MB" if "private_mb" in e else "n/a", e.get("built_with", ""), e.get("queried_with", "")])
     body = (
         "### Scale: synthetic corpora\n\n"
         f"`python bench/bench_scale.py --sizes {args.sizes} --queries {args.queries}` — "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {machine}.\n"
         "Build = `reindex(full=True)` including the parse; query = the full /search.json response through "
-        "the Flask test client (Zipf mix, 30% with a tag filter); memory = resident size of that worker "
-        "process after the queries (interpreter + Flask + the open generation).\n\n"
-        + common.table(["posts", "build", "index size", "first query (opens generation)", "query p50", "query p95", "worker memory", "built by commit"], rows)
+        "the Flask test client (Zipf mix, 30% with a tag filter); the first query is a rare word, so it also "
+        "builds the vocabulary for typo corrections; memory = resident size of that worker process after the "
+        "queries (interpreter + Flask + the open generation), and its private part (resident minus the index "
+        "pages it maps, which the page cache shares between workers).\n\n"
+        + common.table(["posts", "build", "index size", "first query (opens generation)", "query p50", "query p95",
+                        "worker memory", "worker private", "built by commit", "queried by commit"], rows)
     )
     print(body)
     if not args.no_write:

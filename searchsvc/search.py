@@ -1,25 +1,25 @@
 """A validated SearchRequest + the live generation -> the result dict.
 
 One dict serves /search.json and the HTML page (as Datasette does), so the
-two cannot disagree.  Matching documents are computed as a set once; facet
-counts, filters and date ranges are set operations on per-generation tables,
+two cannot disagree.  Matching documents are computed once, as a boolean
+array over document numbers; facet counts, filters and date ranges are array
+operations on per-generation tables,
 and only the page of hits is scored with an exhaustive top-N collector
 (Whoosh's default collector can return the wrong top 10: WHOOSH-FACTS.md).
 """
 
 from __future__ import annotations
 
-import heapq
 import json
 import math
 import re
 import time
 from dataclasses import dataclass
-from collections import Counter
-from itertools import chain
+from collections import OrderedDict
 from typing import Any, Mapping
 from urllib.parse import urlencode
 
+import numpy as np
 from whoosh import collectors, qparser
 from whoosh import query as wq
 
@@ -42,26 +42,63 @@ def _toggle_pairs(req: SearchRequest, name: str, value: str, selected: bool) -> 
     return pairs
 
 
-def _filter_docs(gen: Generation, name: str, values: list[str]) -> frozenset[int]:
+# Sets of posts are boolean arrays indexed by document number: intersections,
+# counts and filters are then single NumPy operations (at x10, Python sets
+# and a Counter over per-post tuples were a third of a query).
+
+
+def _filter_docs(gen: Generation, name: str, values: list[str]) -> np.ndarray:
     table = gen.postings.get(name, {})
-    docs: set[int] = set()
+    docs = np.zeros(gen.size, dtype=bool)
     for value in values:
-        docs |= table.get(value if name == "year" else facet_key(value), frozenset())
-    return frozenset(docs)
+        found = table.get(value if name == "year" else facet_key(value))
+        if found is not None:
+            docs[found] = True
+    return docs
 
 
-def _in_date_range(gen: Generation, docs, req: SearchRequest) -> set[int]:
+def _in_date_range(gen: Generation, docs: np.ndarray, req: SearchRequest) -> np.ndarray:
     low = req.date_from.isoformat() if req.date_from else ""
     high = req.date_to.isoformat() if req.date_to else "9999-99-99"
-    days = gen.days
-    return {d for d in docs if low <= days[d] <= high}
+    days = _day_array(gen)
+    return docs & (days >= low) & (days <= high)
 
 
-def _count(gen: Generation, name: str, docs) -> Counter:
-    per_doc = gen.doc_values.get(name, {})
-    # One count over all the keys, in C: Counter.update once a post was a
-    # sixth of a query's time (BENCHMARKS.md).
-    return Counter(chain.from_iterable(filter(None, map(per_doc.get, docs))))
+def _day_array(gen: Generation) -> np.ndarray:
+    def build(gen):
+        days = np.array(gen.days + [""] * (gen.size - len(gen.days)))
+        return days[: gen.size]
+
+    return gen.derived("day_array", build)
+
+
+def _count(gen: Generation, name: str, docs: np.ndarray) -> np.ndarray:
+    """Posts among ``docs`` per value of a facet (numbered as in gen.facet_keys)."""
+    return np.bincount(gen.pair_values[name][docs[gen.pair_docs[name]]], minlength=len(gen.facet_keys[name]))
+
+
+@dataclass
+class FacetOrder:
+    """Per facet: value number by key, display rank (case-insensitive), each value's URL pair encoded."""
+
+    numbers: dict[str, dict[str, int]]
+    display_rank: dict[str, np.ndarray]
+    encoded: dict[tuple[str, str], str]
+
+
+def _facet_order(gen: Generation) -> FacetOrder:
+    def build(gen):
+        numbers, ranks = {}, {}
+        for name, keys in gen.facet_keys.items():
+            display = gen.display.get(name, {})
+            numbers[name] = {key: i for i, key in enumerate(keys)}
+            by_display = sorted(range(len(keys)), key=lambda i: display.get(keys[i], keys[i]).lower())
+            rank = np.empty(len(keys), dtype=np.int64)
+            rank[by_display] = np.arange(len(keys))
+            ranks[name] = rank
+        return FacetOrder(numbers, ranks, {})
+
+    return gen.derived("facet_order", build)
 
 
 def _facets(gen, req, base, filter_sets, settings, base_path) -> dict[str, list[dict]]:
@@ -70,41 +107,46 @@ def _facets(gen, req, base, filter_sets, settings, base_path) -> dict[str, list[
     # (= _url(base_path, _toggle_pairs(...)) for an unselected value).
     current = urlencode(req.params())
     add_url = f"{base_path}?{current}&" if current else f"{base_path}?"
+    order_of = _facet_order(gen)
     for name in gen.facet_names:
         # A facet's counts ignore its own selection (multi-select faceting):
         # ticking OMB still shows how many posts SSA would add.
-        others = [s for n, s in filter_sets.items() if n != name]
-        docs = base.intersection(*others) if others else base
+        docs = base
+        for other, selected in filter_sets.items():
+            if other != name:
+                docs = docs & selected
         counts = _count(gen, name, docs)
+        present = np.flatnonzero(counts)
+        keys = gen.facet_keys[name]
         selected_keys = {
             (v if name == "year" else facet_key(v)): v for v in req.filters.get(name, [])
         }
         display = gen.display.get(name, {})
         limit = settings["max_facet_values"]
         if name == "year":
-            ordered = sorted(counts.items(), key=lambda kv: kv[0], reverse=True)
+            ordered = sorted(((keys[i], int(counts[i])) for i in present.tolist()), reverse=True)
         else:
-            # = sorted(...)[:limit], without sorting hundreds of tags
-            ordered = heapq.nsmallest(limit, counts.items(), key=lambda kv: (-kv[1], display.get(kv[0], kv[0]).lower()))
+            # most posts first, then by display form, case-insensitively
+            order = np.lexsort((order_of.display_rank[name][present], -counts[present]))[:limit]
+            ordered = [(keys[i], int(counts[i])) for i in present[order].tolist()]
         shown = ordered[:limit]
         shown_keys = {k for k, _ in shown}
+        numbers = order_of.numbers[name]
         for key in selected_keys:
             if key not in shown_keys:
-                shown.append((key, counts.get(key, 0)))
+                shown.append((key, int(counts[numbers[key]]) if key in numbers else 0))
         entries = []
         for key, count in shown:
             value = display.get(key, selected_keys.get(key, key))
             is_selected = key in selected_keys
-            entries.append(
-                {
-                    "value": value,
-                    "count": count,
-                    "selected": is_selected,
-                    "toggle_url": _url(base_path, _toggle_pairs(req, name, value, is_selected))
-                    if is_selected
-                    else add_url + urlencode(((name, value),)),
-                }
-            )
+            if is_selected:
+                toggle_url = _url(base_path, _toggle_pairs(req, name, value, is_selected))
+            else:
+                pair = order_of.encoded.get((name, value))
+                if pair is None:  # values come from the index: a bounded set
+                    pair = order_of.encoded.setdefault((name, value), urlencode(((name, value),)))
+                toggle_url = add_url + pair
+            entries.append({"value": value, "count": count, "selected": is_selected, "toggle_url": toggle_url})
         out[name] = entries
     return out
 
@@ -145,28 +187,45 @@ def _hit(gen: Generation, docnum: int, score, terms: set[str], facet_names) -> d
 
 SECONDS_PER_DAY = 86400.0
 EXACT_RERANK = 50
-MAX_CACHED_POSTINGS = 50_000
+# Posting lists read once are kept per generation, up to this many bytes
+# (12 a posting); the least recently used go first.
+MAX_CACHED_POSTING_BYTES = 48 << 20
+MAX_CACHED_PHRASES = 1024
+_EMPTY_IDS = np.zeros(0, dtype=np.int32)
+_EMPTY_TFS = np.zeros(0, dtype=np.float64)
 
 
 class FieldStats:
-    """Per generation: document count, field lengths, and a posting-list cache."""
+    """Per generation: document count, field lengths, and a posting-list cache.
+
+    Scores are dense float arrays over every document number: summing and
+    taking maxima are then NumPy operations whatever the number of postings
+    (per-posting Python loops were most of a query at x10).  The arithmetic
+    is the same, in the same order, as a per-document loop (IEEE operations
+    one at a time), so the scores are bit-identical to it.
+    """
 
     def __init__(self, gen: Generation):
         reader = gen.searcher.reader()
         self.reader = reader
         self.searcher = gen.searcher
-        self.n = max(1, reader.doc_count_all())
-        self.lengths: dict[str, list[int]] = {}
+        self.size = reader.doc_count_all()
+        self.n = max(1, self.size)
+        self.lengths: dict[str, np.ndarray] = {}
         self.average: dict[str, float] = {}
         for name in FIELD_BOOSTS:
             # (None, not 0, for a post with an empty field, e.g. front matter only)
-            self.lengths[name] = [reader.doc_field_length(d, name, 0) or 0 for d in range(reader.doc_count_all())]
+            self.lengths[name] = np.fromiter(
+                (reader.doc_field_length(d, name, 0) or 0 for d in range(self.size)), dtype=np.int64, count=self.size
+            )
             self.average[name] = max(1.0, reader.field_length(name) / self.n)
         # filled by queries, which hold the generation's lock
-        self.postings: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
-        self._damping: dict[float, list[float]] = {}
+        self.postings: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self.posting_bytes = 0
+        self.phrases: OrderedDict[tuple[str, ...], np.ndarray] = OrderedDict()
+        self._damping: dict[float, np.ndarray] = {}
 
-    def damping(self, ratio: float) -> list[float]:
+    def damping(self, ratio: float) -> np.ndarray:
         """Per post, a factor for its body score: 1, or less for bodies over ``ratio`` x the average.
 
         BM25's term frequency saturates, so a 40 KB transcript that repeats a
@@ -177,24 +236,42 @@ class FieldStats:
         found = self._damping.get(ratio)
         if found is None:
             limit = ratio * self.average["body"]
-            found = [1.0 if n <= limit else math.sqrt(limit / n) for n in self.lengths["body"]]
+            lengths = self.lengths["body"]
+            long = lengths > limit
+            found = np.ones(self.size, dtype=np.float64)
+            found[long] = np.sqrt(limit / lengths[long])
             self._damping[ratio] = found
         return found
 
-    def posting(self, name: str, stem: str) -> tuple[list[int], list[float]]:
+    def posting(self, name: str, stem: str) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted docnums, term frequencies) of a stem in a field."""
         key = (name, stem)
         found = self.postings.get(key)
+        if found is not None:
+            self.postings.move_to_end(key)
+            return found
+        ids, tfs = _EMPTY_IDS, _EMPTY_TFS
+        if key in self.reader:
+            pairs = list(self.reader.postings(name, stem).items_as("weight"))
+            ids = np.fromiter((d for d, _ in pairs), dtype=np.int32, count=len(pairs))
+            tfs = np.fromiter((w for _, w in pairs), dtype=np.float64, count=len(pairs))
+        found = (ids, tfs)
+        self.postings[key] = found
+        self.posting_bytes += ids.nbytes + tfs.nbytes
+        while self.posting_bytes > MAX_CACHED_POSTING_BYTES and len(self.postings) > 1:
+            _, (old_ids, old_tfs) = self.postings.popitem(last=False)
+            self.posting_bytes -= old_ids.nbytes + old_tfs.nbytes
+        return found
+
+    def phrase_docs(self, stems: tuple[str, ...]) -> np.ndarray:
+        """Docnums with the stems in sequence in a text field (a synonym phrase; few distinct ones)."""
+        found = self.phrases.get(stems)
         if found is None:
-            ids: list[int] = []
-            weights: list[float] = []
-            if (name, stem) in self.reader:
-                for docnum, weight in self.reader.postings(name, stem).items_as("weight"):
-                    ids.append(docnum)
-                    weights.append(weight)
-            found = (ids, weights)
-            if len(self.postings) >= MAX_CACHED_POSTINGS:
-                self.postings.clear()
-            self.postings[key] = found
+            phrase = wq.Or([wq.Phrase(f, list(stems)) for f in FIELD_BOOSTS])
+            found = np.fromiter(self.searcher.docs_for_query(phrase), dtype=np.int64)
+            self.phrases[stems] = found
+            if len(self.phrases) > MAX_CACHED_PHRASES:
+                self.phrases.popitem(last=False)
         return found
 
 
@@ -202,58 +279,64 @@ def field_stats(gen: Generation) -> FieldStats:
     return gen.derived("field_stats", FieldStats)
 
 
-def _term_scores(stats: FieldStats, stem: str, weights: Weights) -> dict[int, float]:
-    """BM25F of one stem: the sum over text fields of boost x BM25 in that field."""
-    out: dict[int, float] = {}
+def _term_scores(stats: FieldStats, stem: str, weights: Weights) -> np.ndarray:
+    """BM25F of one stem per post: the sum over text fields of boost x BM25 in that field."""
+    out = np.zeros(stats.size, dtype=np.float64)
     k1 = weights.k1
     for name, boost in FIELD_BOOSTS.items():
         ids, tfs = stats.posting(name, stem)
-        if not ids:
+        if not len(ids):
             continue
         b = weights.title_b if name == "title" else weights.body_b if name == "body" else 0.75
         idf = 1.0 + math.log(stats.n / (len(ids) + 1))
-        lengths, average = stats.lengths[name], stats.average[name]
         factor = boost * idf * (k1 + 1)
-        norm0, norm1 = k1 * (1 - b), k1 * b / average
+        norm0, norm1 = k1 * (1 - b), k1 * b / stats.average[name]
+        # = factor * tf / (tf + norm0 + norm1 * length), evaluated left to right
+        denominator = tfs + norm0 + norm1 * stats.lengths[name][ids]
         if name == "body" and weights.long_ratio:
-            damping = stats.damping(weights.long_ratio)
-            for docnum, tf in zip(ids, tfs):
-                value = damping[docnum] * factor * tf / (tf + norm0 + norm1 * lengths[docnum])
-                out[docnum] = out.get(docnum, 0.0) + value
-            continue
-        for docnum, tf in zip(ids, tfs):
-            out[docnum] = out.get(docnum, 0.0) + factor * tf / (tf + norm0 + norm1 * lengths[docnum])
+            numerator = stats.damping(weights.long_ratio)[ids] * factor * tfs
+        else:
+            numerator = factor * tfs
+        out[ids] += numerator / denominator
     return out
 
 
-def _alternative_scores(stats: FieldStats, alt, weights: Weights) -> dict[int, float]:
+def _alternative_scores(stats: FieldStats, alt, weights: Weights) -> np.ndarray:
     if len(alt.stems) == 1:
         scores = _term_scores(stats, alt.stems[0], weights)
     else:
         # A phrase (a synonym such as "social security administration"):
         # posts with the words in sequence, scored by the mean of its words.
-        phrase = wq.Or([wq.Phrase(f, list(alt.stems)) for f in FIELD_BOOSTS])
-        docs = set(stats.searcher.docs_for_query(phrase))
-        scores = {}
-        if docs:
-            parts = [_term_scores(stats, stem, weights) for stem in alt.stems]
-            for docnum in docs:
-                scores[docnum] = sum(p.get(docnum, 0.0) for p in parts) / len(parts)
+        docs = stats.phrase_docs(tuple(alt.stems))
+        scores = np.zeros(stats.size, dtype=np.float64)
+        if len(docs):
+            parts = [_term_scores(stats, stem, weights)[docs] for stem in alt.stems]
+            total = parts[0]
+            for part in parts[1:]:
+                total = total + part
+            scores[docs] = total / len(parts)
     if alt.weight != 1.0:
-        scores = {d: v * alt.weight for d, v in scores.items()}
+        scores = scores * alt.weight
     return scores
 
 
-def unit_scores(stats: FieldStats, unit, weights: Weights, kinds=("exact", "synonym", "typo")) -> dict[int, float]:
-    """A unit's best alternative per post (typo corrections and synonyms never add up)."""
-    best: dict[int, float] = {}
+def unit_scores(stats: FieldStats, unit, weights: Weights, kinds=("exact", "synonym", "typo")) -> np.ndarray:
+    """A unit's best alternative per post, 0 where none matches (typo corrections and synonyms never add up)."""
+    best = np.zeros(stats.size, dtype=np.float64)
     for alt in unit:
-        if alt.kind not in kinds:
-            continue
-        for docnum, value in _alternative_scores(stats, alt, weights).items():
-            if value > best.get(docnum, 0.0):
-                best[docnum] = value
+        if alt.kind in kinds:
+            np.maximum(best, _alternative_scores(stats, alt, weights), out=best)
     return best
+
+
+def _top(ids: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k best (highest score, then lowest docnum), in that order."""
+    if len(ids) > k:
+        kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+        keep = scores >= kth
+        ids, scores = ids[keep], scores[keep]
+    order = np.lexsort((ids, -scores))[:k]
+    return ids[order], scores[order]
 
 
 @dataclass
@@ -263,33 +346,59 @@ class Relevance:
     gen: Generation
     plan: Plan
     weights: Weights
-    per_unit: list[dict[int, float]]
-    matched: set[int]
+    per_unit: list[np.ndarray]  # per unit, a score per post (0: no match)
+    matched: np.ndarray  # bool per post
     half_life_days: float
 
-    def ranked(self, allowed: set[int], window: int) -> list[tuple[int, float]]:
-        weights = self.weights
+    def ranked(self, allowed: np.ndarray, window: int) -> list[tuple[int, float]]:
+        ids = np.flatnonzero(allowed & self.matched)
         units = len(self.per_unit)
-        scored = []
-        for docnum in allowed:
-            total, have = 0.0, 0
-            for scores in self.per_unit:
-                value = scores.get(docnum)
-                if value is not None:
-                    total += value
-                    have += 1
-            # Posts with every word first: the score shrinks with each missing one.
-            scored.append((total * (have / units) ** weights.coord_power, docnum))
+        total = np.zeros(len(ids), dtype=np.float64)
+        have = np.zeros(len(ids), dtype=np.int64)
+        for scores in self.per_unit:
+            values = scores[ids]
+            total += values
+            have += values > 0
+        # Posts with every word first: the score shrinks with each missing one
+        # (the factors in Python, so they are the same floats as ever).
+        coord = np.array([(h / units) ** self.weights.coord_power for h in range(units + 1)])
+        scored = total * coord[have]
         if self.half_life_days > 0:
             now, dates = time.time(), self.gen.dates
-            scored = [
-                (score * 0.5 ** (max(0.0, (now - _timestamp(dates[d])) / SECONDS_PER_DAY) / self.half_life_days), d)
-                for score, d in scored
+            decay = [
+                0.5 ** (max(0.0, (now - _timestamp(dates[d])) / SECONDS_PER_DAY) / self.half_life_days)
+                for d in ids.tolist()
             ]
-        head = heapq.nlargest(max(window, EXACT_RERANK), scored, key=lambda sd: (sd[0], -sd[1]))
-        head = self._bonus(head)
-        head.sort(key=lambda sd: (-sd[0], sd[1]))
-        return [(d, s) for s, d in head[:window]]
+            scored = scored * np.array(decay, dtype=np.float64)
+        head_ids, head_scores = _top(ids, scored, max(window, EXACT_RERANK))
+        head = self._rerank(list(zip(head_scores.tolist(), head_ids.tolist())), window)
+        return [(d, s) for s, d in head]
+
+    def _rerank(self, head: list[tuple[float, int]], window: int) -> list[tuple[float, int]]:
+        """The best ``window`` of ``head`` with their bonuses, best first.
+
+        = every post's bonus, sorted, cut; but a post whose score with the
+        largest bonuses cannot reach the window any more is not looked at
+        (reading positions and stored fields is most of a query at x10).
+        Floating-point products are monotonic, so the bound is exact.
+        """
+        weights = self.weights
+        phrase = weights.phrase if len(self.plan.stems) > 1 and weights.phrase else 0.0
+        bounded = phrase >= 0 and weights.exact >= 0
+
+        def bound(score: float) -> float:
+            return score * (1 + phrase) * (1 + weights.exact)
+
+        pending = sorted(head, key=lambda sd: (-bound(sd[0]), sd[1])) if bounded else head
+        step = window if bounded else len(head)
+        done: list[tuple[float, int]] = []
+        while pending:
+            batch, pending = pending[:step], pending[step:]
+            done += self._bonus(batch)
+            done.sort(key=lambda sd: (-sd[0], sd[1]))
+            if pending and len(done) >= window and bound(pending[0][0]) < done[window - 1][0]:
+                break
+        return done[:window]
 
     def _bonus(self, head: list[tuple[float, int]]) -> list[tuple[float, int]]:
         """The words in sequence, and the words exactly as typed, count extra."""
@@ -329,12 +438,12 @@ def _in_sequence(stats: FieldStats, name: str, stems: list[str], docs: set[int])
     Reads positions for these few posts only (Whoosh's Phrase query walks the
     whole posting lists: about half of a query's time, measured).
     """
-    candidates = set(docs)
+    candidates = np.array(sorted(docs), dtype=np.int64)
     for stem in stems:
-        candidates &= set(stats.posting(name, stem)[0])
-        if not candidates:
+        candidates = candidates[np.isin(candidates, stats.posting(name, stem)[0], assume_unique=True)]
+        if not len(candidates):
             return set()
-    order = sorted(candidates)
+    order = candidates.tolist()
     positions: dict[int, list[list[int]]] = {d: [] for d in order}
     reader = stats.reader
     for stem in stems:
@@ -362,6 +471,24 @@ def _in_sequence(stats: FieldStats, name: str, stems: list[str], docs: set[int])
     return found
 
 
+def _docs(gen: Generation, parsed) -> np.ndarray:
+    docs = np.zeros(gen.size, dtype=bool)
+    if parsed is not None:
+        docs[np.fromiter(gen.searcher.docs_for_query(parsed), dtype=np.int64)] = True
+    return docs & gen.live
+
+
+def _date_ranks(gen: Generation) -> np.ndarray:
+    """Per post, the rank of its date among all dates (equal dates, equal ranks): date order as integers."""
+
+    def build(gen):
+        distinct = sorted(set(gen.dates))
+        rank = {value: i for i, value in enumerate(distinct)}
+        return np.array([rank[value] for value in gen.dates], dtype=np.int64)
+
+    return gen.derived("date_ranks", build)
+
+
 def _timestamp(value) -> float:
     try:
         return value.timestamp()
@@ -372,16 +499,18 @@ def _timestamp(value) -> float:
 def _relevance(gen: Generation, plan: Plan, settings, weights: Weights) -> Relevance:
     stats = field_stats(gen)
     per_unit = [unit_scores(stats, unit, weights) for unit in plan.units]
-    live = gen.live_docs
-    if len(live) < stats.n:  # deleted documents stay in the postings until a merge
-        per_unit = [{d: v for d, v in scores.items() if d in live} for scores in per_unit]
-    matched = set().union(*(scores.keys() for scores in per_unit))
+    if not gen.live.all():  # deleted documents stay in the postings until a merge
+        for scores in per_unit:
+            scores[~gen.live] = 0.0
+    matched = np.zeros(gen.size, dtype=bool)
+    for scores in per_unit:
+        matched |= scores > 0
     return Relevance(gen, plan, weights, per_unit, matched, float(settings.get("recency_half_life_days") or 0))
 
 
-def _exact_sets(gen: Generation, plan: Plan, weights: Weights) -> list[set[int]]:
+def _exact_sets(gen: Generation, plan: Plan, weights: Weights) -> list[np.ndarray]:
     stats = field_stats(gen)
-    return [set(unit_scores(stats, unit, weights, kinds=("exact", "synonym"))) & gen.live_docs for unit in plan.units]
+    return [(unit_scores(stats, unit, weights, kinds=("exact", "synonym")) > 0) & gen.live for unit in plan.units]
 
 
 def _plan(gen: Generation, req: SearchRequest, settings, base_path: str, weights: Weights = WEIGHTS):
@@ -389,13 +518,14 @@ def _plan(gen: Generation, req: SearchRequest, settings, base_path: str, weights
 
     Returns (plan, relevance, suggestion, corrected query or None).
     """
-    reader = gen.searcher.reader()
 
     def vocab():
         return suggest.vocabulary(gen)
 
     def stem_df(stem: str) -> int:
-        return max(reader.doc_frequency(name, stem) for name in FIELD_BOOSTS)
+        # = the largest doc_frequency over the fields: the lists are read to score anyway
+        stats = field_stats(gen)
+        return max(len(stats.posting(name, stem)[0]) for name in FIELD_BOOSTS)
 
     groups = synonyms.load(settings.get("synonyms_file"))
     plan = build_plan(req.q, vocab, groups, weights, settings["max_query_terms"], stem_df)
@@ -408,15 +538,15 @@ def _plan(gen: Generation, req: SearchRequest, settings, base_path: str, weights
     if fixed is None:
         return plan, relevance, None, None
     typed_sets = _exact_sets(gen, plan, weights)
-    if not set().union(*typed_sets):
+    if not any(docs.any() for docs in typed_sets):
         # Nothing has the words as typed: search the correction and say so.
         fixed_relevance = _relevance(gen, fixed, settings, weights)
-        if fixed_relevance.matched:
+        if fixed_relevance.matched.any():
             return fixed, fixed_relevance, None, plan.corrected
         return plan, relevance, None, None
     fixed_sets = _exact_sets(gen, fixed, weights)
     # Did you mean: only when the correction finds more posts with every word.
-    if len(set.intersection(*fixed_sets)) > len(set.intersection(*typed_sets)):
+    if np.count_nonzero(np.logical_and.reduce(fixed_sets)) > np.count_nonzero(np.logical_and.reduce(typed_sets)):
         pairs = [("q", plan.corrected)] + [p for p in req.params() if p[0] != "q"]
         return plan, relevance, {"text": plan.corrected, "url": _url(base_path, pairs)}, None
     return plan, relevance, None, None
@@ -450,27 +580,29 @@ def run(gen: Generation, req: SearchRequest, settings: Mapping[str, Any], base_p
     if req.q and is_plain(req.q):
         # A few plain words, the common case: ranked by the relevance plan.
         plan, relevance, suggestion, corrected = _plan(gen, req, settings, base_path)
-        matched = relevance.matched if relevance is not None else set()
+        matched = relevance.matched if relevance is not None else np.zeros(gen.size, dtype=bool)
         parsed = plan.query if plan is not None else None
     elif req.q:
         # The query language: every word required, else any word.
         parsed = parse_query(req.q, gen.ix.schema, searcher.reader(), settings)
-        matched = set(searcher.docs_for_query(parsed)) & gen.live_docs if parsed is not None else set()
-        if parsed is not None and not matched and len(req.q.split()) > 1:
+        matched = _docs(gen, parsed)
+        if parsed is not None and not matched.any() and len(req.q.split()) > 1:
             relaxed = parse_query(req.q, gen.ix.schema, searcher.reader(), settings, group=qparser.OrGroup)
             if relaxed is not None:
                 parsed = relaxed
-                matched = set(searcher.docs_for_query(parsed)) & gen.live_docs
+                matched = _docs(gen, parsed)
     else:
-        matched = set(gen.live_docs)
+        matched = gen.live
 
     base = matched
     if req.date_from or req.date_to:
         base = _in_date_range(gen, base, req)
     filter_sets = {name: _filter_docs(gen, name, values) for name, values in req.filters.items()}
-    final = base.intersection(*filter_sets.values()) if filter_sets else base
+    final = base
+    for docs in filter_sets.values():
+        final = final & docs
 
-    total = len(final)
+    total = int(np.count_nonzero(final))
     pages = math.ceil(total / req.per_page)
     first = (req.page - 1) * req.per_page
     window = first + req.per_page
@@ -482,15 +614,18 @@ def run(gen: Generation, req: SearchRequest, settings: Mapping[str, Any], base_p
             # replace=0 too: replacing the matcher prunes on estimated best
             # scores, which for BM25F can drop a real top-10 post.
             top = collectors.TopCollector(limit=window, usequality=False, replace=0)
-            collector = collectors.FilterCollector(top, allow=final) if len(final) < len(matched) else top
+            filtered = total < np.count_nonzero(matched)
+            collector = collectors.FilterCollector(top, allow=set(np.flatnonzero(final).tolist())) if filtered else top
             searcher.search_with_collector(parsed, collector)
             results = collector.results()
             ranked = [(results.docnum(i), results.score(i)) for i in range(first, min(window, len(results)))]
         else:
-            dates = gen.dates
-            pick = heapq.nsmallest if req.sort == "oldest" else heapq.nlargest
-            chosen = pick(window, final, key=lambda d: (dates[d], -d if req.sort == "oldest" else d))
-            ranked = [(d, None) for d in chosen[first:window]]
+            # newest: latest date first, ties by higher docnum; oldest: earliest
+            # date first, ties by higher docnum too.
+            ids = np.flatnonzero(final)
+            ranks = _date_ranks(gen)[ids]
+            order = np.lexsort((-ids, ranks if req.sort == "oldest" else -ranks))
+            ranked = [(d, None) for d in ids[order[first:window]].tolist()]
 
     terms = query_terms(parsed) if parsed is not None else set()
     facet_names = tuple(n for n in gen.facet_names if n != "year")

@@ -8,7 +8,9 @@ query marks "tests" in the text.
 
 from __future__ import annotations
 
+import functools
 import re
+import sys
 import unicodedata
 from html import escape
 
@@ -44,38 +46,61 @@ def _form(word: str) -> str | None:
     return form
 
 
-# The tokenizer's word pattern without its group, so findall returns words.
-_WORDS = re.compile(_WORD.pattern.replace("(", "(?:"), _WORD.flags)
-
-
 _WORD_CHAR = re.compile(r"\w", _WORD.flags)
 
 
-def _is_token_at(text: str, start: int, end: int) -> bool:
-    # The tokenizer would find text[start:end] as a whole token: it does not
-    # continue a token on the left ("a.b" is one token) or on the right.
-    word_char = _WORD_CHAR.match
-    if start > 0 and (word_char(text, start - 1) or (text[start - 1] == "." and start > 1 and word_char(text, start - 2))):
-        return False
-    if end < len(text) and (word_char(text, end) or (text[end] == "." and word_char(text, end + 1))):
-        return False
-    return True
+# Which tokens can match: a stemmed form keeps its word's first letter (the
+# Porter stemmer only rewrites suffixes and always keeps a non-empty stem,
+# whoosh/lang/porter.py), and the first letter of a lower-cased word is the
+# lower case of its first character.  So only tokens starting with a
+# character whose lower case starts like one of the terms are looked up,
+# found by a regular expression in C instead of splitting the whole text.
+def _upper_forms() -> dict[str, str]:
+    """Letter -> the other word characters whose lower case starts with it ("K" and the Kelvin sign for "k")."""
+    table: dict[str, list[str]] = {}
+    for char in map(chr, range(sys.maxunicode + 1)):  # ~0.15 s, once a process, at import
+        low = char.lower()
+        if low != char and _WORD_CHAR.match(char):
+            table.setdefault(low[0], []).append(char)
+    return {letter: "".join(chars) for letter, chars in table.items()}
+
+
+_UPPER = _upper_forms()
+
+
+def _starting_with(letter: str) -> str:
+    """Every word character whose lower case starts with ``letter``."""
+    own = letter if _WORD_CHAR.match(letter) else ""
+    return own + _UPPER.get(letter, "")
+
+
+@functools.lru_cache(maxsize=1024)
+def _candidates(letters: frozenset[str]) -> re.Pattern | None:
+    """The tokens starting with one of ``letters`` (the tokenizer's pattern, anchored at token starts)."""
+    chars = "".join(_starting_with(letter) for letter in sorted(letters))
+    if not chars:
+        return None
+    # a token starts where the text does not continue one ("amount", "a.b")
+    return re.compile(r"(?<!\w)(?<!\w\.)[" + re.escape(chars) + r"]\w*(?:\.?\w+)*", _WORD.flags)
 
 
 def _matches(text: str, terms: set[str]) -> list[tuple[int, int, str]]:
+    """(start, end, form) of every token of ``text`` whose analysed form is a term, in order.
+
+    = running the analyzer over the text (bench/check_snippet_matches.py, tests/test_perf_contracts.py).
+    """
+    pattern = _candidates(frozenset(t[0] for t in terms if t))
+    if pattern is None:
+        return []
     forms = _FORMS
     found = []
-    for word in set(_WORDS.findall(text)):
+    for match in pattern.finditer(text):
+        word = match.group()
         form = forms.get(word, _MISSING)
         if form is _MISSING:
             form = _form(word)
         if form in terms:
-            size, start = len(word), text.find(word)
-            while start != -1:
-                if _is_token_at(text, start, start + size):
-                    found.append((start, start + size, form))
-                start = text.find(word, start + 1)
-    found.sort()
+            found.append((match.start(), match.end(), form))
     return found
 
 

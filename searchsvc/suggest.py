@@ -17,10 +17,12 @@ from __future__ import annotations
 import bisect
 import heapq
 import re
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 from whoosh.analysis import STOP_WORDS
@@ -44,7 +46,7 @@ def max_typo_distance(word: str) -> int:
     return 1 if n <= 7 else 2
 
 
-@dataclass
+@dataclass(slots=True)
 class Title:
     text: str
     lower: str
@@ -53,14 +55,40 @@ class Title:
     day: str
 
 
-def _prefix_index(entries: list[tuple[str, ...]]) -> dict[str, list[int]]:
-    """Every prefix of every word -> the entries (in order) having such a word."""
+def _prefix_index(entries: list[tuple[str, ...]]) -> dict[str, np.ndarray]:
+    """Every prefix of every word -> the entries (ascending numbers) having such a word."""
     index: dict[str, list[int]] = {}
     for number, words in enumerate(entries):
         prefixes = {w[:i] for w in words for i in range(1, len(w) + 1)}
         for prefix in prefixes:
             index.setdefault(prefix, []).append(number)
-    return index
+    # 4 bytes a number, not a list slot and an int object (~36)
+    return {prefix: np.array(numbers, dtype=np.int32) for prefix, numbers in index.items()}
+
+
+class Pairs:
+    """Word -> following word -> posts, as sorted arrays of word numbers.
+
+    A dict of dicts cost ~100 bytes a pair, and summaries hold hundreds of
+    thousands of distinct pairs at 100,000 posts.
+    """
+
+    def __init__(self, words: list[str], codes: np.ndarray, weights: np.ndarray):
+        # codes: first word number << 32 | second word number, one per occurrence
+        self.words = words
+        self.numbers = {w: i for i, w in enumerate(words)}
+        unique, inverse = np.unique(codes, return_inverse=True)
+        self.counts = np.bincount(inverse.ravel(), weights=weights, minlength=len(unique)).astype(np.int64)
+        self.firsts = (unique >> 32).astype(np.int32)
+        self.seconds = (unique & 0xFFFFFFFF).astype(np.int32)
+
+    def following(self, word: str) -> list[tuple[str, int]]:
+        number = self.numbers.get(word)
+        if number is None:
+            return []
+        lo, hi = np.searchsorted(self.firsts, [number, number + 1])
+        words = self.words
+        return [(words[w], n) for w, n in zip(self.seconds[lo:hi].tolist(), self.counts[lo:hi].tolist())]
 
 
 @dataclass
@@ -74,9 +102,9 @@ class Vocabulary:
     tags: list[tuple[str, int, tuple[str, ...]]]  # display, count, words; most used first
     # word -> following word -> posts, from titles, summaries and tags, so a
     # completion after other words is a phrase that occurs somewhere.
-    next_words: dict[str, dict[str, int]]
-    title_prefixes: dict[str, list[int]] = field(default_factory=dict)
-    tag_prefixes: dict[str, list[int]] = field(default_factory=dict)
+    next_words: Pairs
+    title_prefixes: dict[str, np.ndarray] = field(default_factory=dict)
+    tag_prefixes: dict[str, np.ndarray] = field(default_factory=dict)
     _cache: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -126,41 +154,52 @@ def vocabulary(gen) -> Vocabulary:
 
 def _build(gen) -> Vocabulary:
     df: Counter = Counter()
-    pairs_seen: Counter = Counter()
+    numbers: dict[str, int] = {}  # words of titles, summaries and tags; one string each
+    codes = array("q")  # pairs of word numbers, once per post having them
     titles = []
     reader = gen.searcher.reader()
+
+    def numbered(line: str) -> list[int]:
+        return [numbers.setdefault(w, len(numbers)) for w in WORD.findall(line.lower())]
+
     for docnum, stored in reader.iter_docs():
-        if docnum not in gen.live_docs:
+        if not gen.live[docnum]:
             continue
         title = stored.get("title", "")
         text = "\n".join((title, stored.get("summary", ""), stored.get("body", ""))).lower()
         df.update(set(WORD.findall(text)))
-        title_words = tuple(WORD.findall(title.lower()))
-        titles.append(Title(title, title.lower(), title_words, stored.get("url", ""), stored.get("date_iso", "")[:10]))
         pairs = set()
-        for line in (title, stored.get("summary", "")):
-            words = WORD.findall(line.lower())
-            pairs.update(zip(words, words[1:]))
-        pairs_seen.update(pairs)
+        title_numbers = numbered(title)
+        for line_numbers in (title_numbers, numbered(stored.get("summary", ""))):
+            pairs.update(a << 32 | b for a, b in zip(line_numbers, line_numbers[1:]))
+        codes.extend(pairs)
+        # the words as numbers for now: their strings are shared once all are known
+        titles.append(Title(title, title.lower(), tuple(title_numbers), stored.get("url", ""), stored.get("date_iso", "")[:10]))
+    words = list(numbers)
+    for entry in titles:
+        entry.words = tuple(words[i] for i in entry.words)
     titles.sort(key=lambda t: t.day, reverse=True)
     tags = []
     table = gen.postings.get("tags", {})
     display = gen.display.get("tags", {})
+    tag_codes, tag_weights = [], []
     for key, docs in table.items():
         value = display.get(key, key)
         words = tuple(WORD.findall(value.lower()))
         df.update(w for w in words if w not in df)  # a tag's words are vocabulary too
         tags.append((value, len(docs), words))
-        for pair in zip(words, words[1:]):
-            pairs_seen[pair] += len(docs)
+        tag_numbers = numbered(value)
+        for a, b in zip(tag_numbers, tag_numbers[1:]):
+            tag_codes.append(a << 32 | b)
+            tag_weights.append(len(docs))
     tags.sort(key=lambda t: (-t[1], t[0].lower()))
     buckets: dict[tuple[str, int], list[str]] = {}
     for word, count in df.items():
         if count >= MIN_CORRECTION_DF and word.isalpha():
             buckets.setdefault((word[0], len(word)), []).append(word)
-    next_words: dict[str, dict[str, int]] = {}
-    for (first, second), count in pairs_seen.items():
-        next_words.setdefault(first, {})[second] = count
+    all_codes = np.concatenate([np.frombuffer(codes, dtype=np.int64), np.array(tag_codes, dtype=np.int64)])
+    weights = np.concatenate([np.ones(len(codes)), np.array(tag_weights, dtype=np.float64)])
+    next_words = Pairs(list(numbers), all_codes, weights)
     return Vocabulary(dict(df), sorted(df), buckets, titles, tags, next_words)
 
 
@@ -190,8 +229,8 @@ def typeahead(gen, q: str, page_path: str = "/search", limit: int = MAX_SUGGESTI
     terms: list[dict] = []
     if partial:
         if done:
-            following = vocab.next_words.get(done[-1], {})
-            pool = [(n, w) for w, n in following.items() if w.startswith(partial)]
+            following = vocab.next_words.following(done[-1])
+            pool = [(n, w) for w, n in following if w.startswith(partial)]
         else:
             pool = [(vocab.df[w], w) for w in vocab.prefix_words(partial) if w not in STOP_WORDS]
         for _, word in heapq.nlargest(limit, pool, key=lambda nw: (nw[0], -len(nw[1]))):
@@ -201,12 +240,14 @@ def typeahead(gen, q: str, page_path: str = "/search", limit: int = MAX_SUGGESTI
     def candidates(prefixes: dict[str, list[int]]) -> list[int]:
         """Entries having every finished word and a word starting with the unfinished one."""
         keys = done + ([partial] if partial else [])
-        lists = [prefixes.get(k, []) for k in keys]
-        if not lists or not all(lists):
+        lists = [prefixes.get(k) for k in keys]
+        if not lists or any(found is None for found in lists):
             return []
         lists.sort(key=len)
-        found = set(lists[0]).intersection(*lists[1:]) if len(lists) > 1 else lists[0]
-        return sorted(found)
+        found = lists[0]
+        for other in lists[1:]:
+            found = np.intersect1d(found, other, assume_unique=True)
+        return found.tolist()
 
     tags = []
     for number in candidates(vocab.tag_prefixes):

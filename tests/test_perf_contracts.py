@@ -14,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 from whoosh import collectors
 
 from searchsvc import create_app, search, snippets
+from searchsvc.documents import facet_key
 from searchsvc.indexer import FileResult, _parse_all, _scan, reindex
 from searchsvc.query import is_plain, parse_args
 from searchsvc.schema import text_analyzer
@@ -59,13 +60,53 @@ def test_top_ten_equals_an_exhaustive_ranking(corpus_generation, tag):
         req = _request(settings, **params)
         served = [hit["id"] for hit in search.run(generation, req, settings, "/search.json")["results"]]
         plan, relevance, _, _ = search._plan(generation, req, settings, "/search.json")
-        allowed = set(relevance.matched)
+        allowed = relevance.matched.copy()
         if tag:
             allowed &= search._filter_docs(generation, "tags", [tag])
-        everything = relevance.ranked(allowed, len(allowed))
+        count = int(allowed.sum())
+        everything = relevance.ranked(allowed, count)
+        assert len(everything) == count
         expected = [generation.searcher.stored_fields(d)["id"] for d, _ in everything[:10]]
         assert served == expected, q
-        assert len(served) == min(10, len(allowed))
+        assert len(served) == min(10, count)
+
+
+def test_later_pages_equal_an_exhaustive_ranking(corpus_generation):
+    """Page 2 and 3 (a wider window for the bonus re-rank) continue the same ranking."""
+    generation, settings = corpus_generation
+    for q in ["open data", "customer experience", "mobile apps"]:
+        req = _request(settings, q=q)
+        plan, relevance, _, _ = search._plan(generation, req, settings, "/search.json")
+        count = int(relevance.matched.sum())
+        everything = [generation.searcher.stored_fields(d)["id"] for d, _ in relevance.ranked(relevance.matched, count)]
+        for page in (2, 3):
+            served = search.run(generation, _request(settings, q=q, page=str(page)), settings, "/search.json")["results"]
+            assert [hit["id"] for hit in served] == everything[(page - 1) * 10 : page * 10], (q, page)
+
+
+def test_facet_counts_and_date_order_equal_a_count_over_stored_fields(corpus_generation):
+    generation, settings = corpus_generation
+    searcher = generation.searcher
+    req = _request(settings, q="data", tags="Open Data", sort="newest", **{"from": "2016-01-01"})
+    result = search.run(generation, req, settings, "/search.json")
+    plan, relevance, _, _ = search._plan(generation, req, settings, "/search.json")
+    matched = [int(d) for d in relevance.matched.nonzero()[0]]
+    stored = {d: searcher.stored_fields(d) for d in matched}
+    in_range = [d for d in matched if stored[d]["date_iso"][:10] >= "2016-01-01"]
+    with_tag = [d for d in in_range if facet_key("Open Data") in {facet_key(v) for v in json.loads(stored[d]["facet_values"]).get("tags", [])}]
+    assert result["total"] == len(with_tag) > 10
+    # newest first, then by document number, highest first
+    newest = sorted(with_tag, key=lambda d: (generation.dates[d], d), reverse=True)
+    assert [hit["id"] for hit in result["results"]] == [stored[d]["id"] for d in newest[:10]]
+    # the tags facet ignores its own filter; categories count within it
+    for name, docs in (("tags", in_range), ("categories", with_tag)):
+        counts: dict[str, int] = {}
+        for d in docs:
+            for key in {facet_key(v) for v in json.loads(stored[d]["facet_values"]).get(name, [])}:
+                counts[key] = counts.get(key, 0) + 1
+        shown = {facet_key(entry["value"]): entry["count"] for entry in result["facets"][name]}
+        assert shown and all(counts[value] == count for value, count in shown.items()), name
+        assert min(shown.values()) >= max([c for v, c in counts.items() if v not in shown] or [0])
 
 
 def test_query_language_top_ten_equals_whoosh_exhaustive_scoring(corpus_generation):
@@ -181,6 +222,8 @@ TRICKY = [
     "Naïve café façade ÜBER über; 5G, a11y and 508-compliant data.gov/api.",
     "a.b.c .data. ..data.. data... _data_ data_set data-set",
     "The US and us, it is IT: stop words are not highlighted.",
+    # characters whose lower case differs in length or script: Kelvin sign, dotted I, long s, final sigma
+    "\u212aelvin KELVIN kelvins; \u0130stanbul \u0130STANBUL istanbul; \u017ftates states; \u03a3\u039f\u03a6\u0399\u0391\u03a3 \u03c3\u03bf\u03c6\u03b9\u03b1\u03c2",
 ]
 
 
