@@ -860,15 +860,6 @@ def html_to_text_reference(html: str) -> str:
     return html_to_text(html, reference=True)
 
 
-# bs4 4.15's HTMLTreeBuilder facts that decide what _soup_text sees: void
-# tags are closed as soon as they open (so their end tags never pop
-# anything), and text inside an open string container becomes a
-# NavigableString subclass that _soup_text skips.
-_VOID_TAGS = frozenset(
-    "area base br col embed hr img input keygen link menuitem meta param source track wbr "
-    "basefont bgsound command frame image isindex nextid spacer".split()
-)
-_STRING_CONTAINER_TAGS = frozenset("rt rp style script template".split())
 _fast_parser_class: Any = None
 
 
@@ -904,12 +895,19 @@ def _fast_text_pieces(html: str) -> list | None:
 def _make_fast_parser() -> type:
     from html.parser import HTMLParser
 
+    from bs4.builder import HTMLTreeBuilder
     from bs4.builder._htmlparser import BeautifulSoupHTMLParser
     from bs4.dammit import EntitySubstitution
 
     entities = EntitySubstitution.HTML_ENTITY_TO_CHARACTER
     numeric = BeautifulSoupHTMLParser._dereference_numeric_character_reference
-    block, drop, void, containers = _BLOCK_TAGS, _DROP_TAGS, _VOID_TAGS, _STRING_CONTAINER_TAGS
+    block, drop = _BLOCK_TAGS, _DROP_TAGS
+    # The builder's facts that decide what _soup_text sees: void tags are
+    # closed as soon as they open (so their end tags never pop anything), and
+    # text inside an open string container (rt, rp, script, style, template)
+    # becomes a NavigableString subclass that _soup_text skips.
+    void = frozenset(HTMLTreeBuilder.DEFAULT_EMPTY_ELEMENT_TAGS)
+    containers = frozenset(HTMLTreeBuilder.DEFAULT_STRING_CONTAINERS)
 
     class FastTextParser(HTMLParser):
         def __init__(self) -> None:
