@@ -42,9 +42,9 @@ Decisions for the ambiguous cases (tests/test_documents.py pins each one):
   by one newline, all other whitespace is one space.  It is exactly what
   Python-Markdown + BeautifulSoup give (``load_post(..., reference=True)``
   computes it that way, for the benchmarks' peer); the service gets it in
-  about 60% of the time by skipping inline patterns that cannot match and
-  reading html.parser's events without building a tree
-  (tests/test_parse_fast.py, bench/check_parse_fast.py).
+  under 60% of the time by skipping the Markdown inline patterns and block
+  tests that cannot match and by reading html.parser's events without
+  building a tree (tests/test_parse_fast.py, bench/check_parse_fast.py).
 * URL: ``url``/``permalink`` when it is a site path or an http(s) URL (any
   other scheme, e.g. ``javascript:``, is ignored with a warning); otherwise
   ``url_pattern``.  The slug is ``slug`` front matter, else the file name
@@ -324,7 +324,8 @@ def _load_yaml(fm: str, lines_before: int) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        _reject_aliases(node)
+        if "*" in fm:  # an alias is "*name": without a "*" there is none to find
+            _reject_aliases(node)
         return loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -610,6 +611,7 @@ def _markdown_instance(reference: bool = False) -> markdown.Markdown:
         md = markdown.Markdown(extensions=["tables", "fenced_code"])
         if not reference:
             _gate_inline_patterns(md)
+            _gate_block_tests(md)
         setattr(_local, attr, md)
     return md
 
@@ -692,6 +694,46 @@ def _gate_inline_patterns(md: markdown.Markdown) -> None:
 
     inline.inlinePatterns = patterns
     inline._InlineProcessor__handleInline = handle_inline
+
+
+# Block processors whose test() is a regex (or, for tables, a row split)
+# that can only succeed when the block holds one of these characters:
+# "quote" (r"(^|\n)[ ]{0,3}>"), "hashheader" (a run of "#"), "setextheader"
+# (an "=" or "-" underline), "hr" (three "-", "_" or "*"), "table" (a
+# header row split on "|").  Keyed by name and class, so another version's
+# processors are left alone.
+_BLOCK_NEEDLES = {
+    "quote": ("BlockQuoteProcessor", ">"),
+    "hashheader": ("HashHeaderProcessor", "#"),
+    "setextheader": ("SetextHeaderProcessor", "=-"),
+    "hr": ("HRProcessor", "-_*"),
+    "table": ("TableProcessor", "|"),
+}
+
+
+def _gate_block_tests(md: markdown.Markdown) -> None:
+    """Answer the block tests above False, without running them, for blocks without their characters.
+
+    Each test is run for every block until one says yes; a False it would
+    have returned changes nothing (the tests keep no state that a later
+    run() reads without a True test first).
+    """
+    registry = md.parser.blockprocessors
+    for name, (class_name, chars) in _BLOCK_NEEDLES.items():
+        if name not in registry or type(registry[name]).__name__ != class_name:
+            continue
+        processor = registry[name]
+        processor.test = _gated_test(processor.test, chars)
+
+
+def _gated_test(test: Callable, chars: str) -> Callable:
+    def gated(parent: Any, block: str) -> bool:
+        for char in chars:
+            if char in block:
+                return test(parent, block)
+        return False
+
+    return gated
 
 
 def _markdown_is_risky(source: str) -> bool:

@@ -1,8 +1,9 @@
 """The service's fast parse equals the reference parse (Python-Markdown + BeautifulSoup).
 
 html_to_text replays html.parser's events on a stack instead of building a
-BeautifulSoup tree, and Python-Markdown's inline pass skips patterns whose
-characters are absent; both must give exactly what the reference gives.
+BeautifulSoup tree, and Python-Markdown skips inline patterns and block
+tests whose characters are absent; both must give exactly what the
+reference gives.
 Each literal case pins the text a reader gets and that both paths agree;
 the Hypothesis tests throw tag/entity soup and Markdown-ish soup at both.
 (The whole real corpus is compared by bench/check_parse_fast.py.)
@@ -71,6 +72,14 @@ MARKDOWN_CASES = [
     ("line one  \nline two\ttab\t\nthree", "line one\nline two tab three"),
     ("**a** [x](y) *b* `c` _d_", "a x b c d"),
     ("| a | b |\n|---|---|\n| `1` | *2* |\n\n```\nfenced <p>\n```", "a\nb\n1\n2\nfenced <p>"),
+    # Block tests skipped when their character is absent (quote, headers, hr, table).
+    (
+        "Head\n===\n\nSub\n---\n\n## H2 ##\n\n> quoted\n\n***\n\n| a | b |\n|---|:-:|\n| 1 | 2 |\n\n"
+        "not#a header, a-b, x|y",
+        "Head\nSub\nH2\nquoted\na\nb\n1\n2\nnot#a header, a-b, x|y",
+    ),
+    ("| one |\n|-----|\n| two |\n\n| only\n\n___\n\n- - -", "one\ntwo\n| only"),
+    ("a | b\n:|:\n1 | 2", "a\nb\n1\n2"),  # a table with no "-" at all
 ]
 
 
@@ -136,7 +145,8 @@ MARKDOWN_BITS = st.sampled_from(
         "*", "**", "_", "__", "`", "``", "\\", "\\*", "[", "]", "(", ")", "[a](b)", "![i](j)", "[r]",
         "[r]: http://r\n", "<http://h.example>", "<m@example.com>", "<b>", "</b>", "<div>", "</div>",
         "&amp;", "&x;", "  \n", "\t", "\n", "\n\n", "- ", "1. ", "> ", "# ", "```\n", "~~~\n",
-        "|a|b|\n|-|-|\n", "    ", "word", "two words", "\x02", "\x03",
+        "|a|b|\n|-|-|\n", "|", "| x |\n", "|---|\n", "===\n", "---\n", "***\n", "___\n", "##", "Title\n",
+        "    ", "word", "two words", "\x02", "\x03",
     ]
 )
 
