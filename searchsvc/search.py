@@ -79,11 +79,12 @@ def _count(gen: Generation, name: str, docs: np.ndarray) -> np.ndarray:
 
 @dataclass
 class FacetOrder:
-    """Per facet: value number by key, display rank (case-insensitive), each value's URL pair encoded."""
+    """Per facet: value number by key, display rank (case-insensitive), each value's URL pair encoded; stored value -> key."""
 
     numbers: dict[str, dict[str, int]]
     display_rank: dict[str, np.ndarray]
     encoded: dict[tuple[str, str], str]
+    keys: dict[str, str]
 
 
 def _facet_order(gen: Generation) -> FacetOrder:
@@ -96,7 +97,7 @@ def _facet_order(gen: Generation) -> FacetOrder:
             rank = np.empty(len(keys), dtype=np.int64)
             rank[by_display] = np.arange(len(keys))
             ranks[name] = rank
-        return FacetOrder(numbers, ranks, {})
+        return FacetOrder(numbers, ranks, {}, {})
 
     return gen.derived("facet_order", build)
 
@@ -152,6 +153,7 @@ def _facets(gen, req, base, filter_sets, settings, base_path) -> dict[str, list[
 
 
 def _hit(gen: Generation, docnum: int, score, terms: set[str], facet_names) -> dict:
+    keys = _facet_order(gen).keys
     stored = gen.searcher.stored_fields(docnum)
     values = json.loads(stored.get("facet_values") or "{}")
     result = {
@@ -165,7 +167,9 @@ def _hit(gen: Generation, docnum: int, score, terms: set[str], facet_names) -> d
         display = gen.display.get(name, {})
         seen, shown = set(), []
         for value in values.get(name, []):
-            key = facet_key(value)
+            key = keys.get(value)
+            if key is None:  # values come from the index: a bounded set
+                key = keys.setdefault(value, facet_key(value))
             if key not in seen:
                 seen.add(key)
                 shown.append(display.get(key, value))
@@ -440,7 +444,10 @@ def _in_sequence(stats: FieldStats, name: str, stems: list[str], docs: set[int])
     """
     candidates = np.array(sorted(docs), dtype=np.int64)
     for stem in stems:
-        candidates = candidates[np.isin(candidates, stats.posting(name, stem)[0], assume_unique=True)]
+        ids = stats.posting(name, stem)[0]
+        found = np.searchsorted(ids, candidates)
+        found[found == len(ids)] = 0
+        candidates = candidates[ids[found] == candidates] if len(ids) else candidates[:0]
         if not len(candidates):
             return set()
     order = candidates.tolist()
