@@ -66,7 +66,7 @@ def _in_date_range(gen: Generation, docs: np.ndarray, req: SearchRequest) -> np.
 
 def _day_array(gen: Generation) -> np.ndarray:
     def build(gen):
-        days = np.array(gen.days + [""] * (gen.size - len(gen.days)))
+        days = np.array(gen.days + [""] * (gen.size - len(gen.days)), dtype=str)  # (str even when empty)
         return days[: gen.size]
 
     return gen.derived("day_array", build)

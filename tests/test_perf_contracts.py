@@ -235,3 +235,21 @@ def test_fast_highlight_matching_equals_the_analyzer():
             expected = [(t.startchar, t.endchar, t.text) for t in analyzer(text, chars=True, mode="index") if t.text in terms]
             assert snippets._matches(text, terms) == expected, (text, terms)
     assert snippets.snippet(TRICKY[1], {"test"}).count("<mark>") == 5
+
+
+def test_an_index_without_posts_answers_every_kind_of_request(tmp_path):
+    """The array paths (facets, dates, filters, sorts) with zero documents."""
+    root = tmp_path / "site"
+    write_post(root, "2020-01-01-draft.md", "title: Not yet\ndate: 2020-01-01\ndraft: true", "Budget words.")
+    index_dir = tmp_path / "index"
+    report, _ = build(root, index_dir)
+    assert report.documents == 0
+    client = create_app({"index_dir": str(index_dir), "TESTING": True}).test_client()
+    for query in ["q=budget", "q=budget&from=2019-01-01&to=2021-01-01", "q=budget&tags=Money&sort=newest", "sort=oldest", "q=title:budget", "q=budgte"]:
+        response = client.get("/search.json?" + query)
+        assert response.status_code == 200, query
+        data = response.get_json()
+        assert (data["total"], data["results"]) == (0, []), query
+        # only a selected value is listed (with 0), so it can be unticked
+        listed = [(name, e["value"], e["count"], e["selected"]) for name, entries in data["facets"].items() for e in entries]
+        assert listed == ([("tags", "Money", 0, True)] if "tags=" in query else []), query
