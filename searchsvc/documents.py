@@ -919,19 +919,76 @@ def _fast_text_pieces(html: str) -> list | None:
     character and entity references, comments, declarations, processing
     instructions and CDATA.  Since bs4 only ever appends to the most recently
     opened tag, the tree's document order is the event order, so the text
-    can be emitted as the events come.  None (use bs4) for a <meta> tag
-    (bs4 rewrites its attributes) and whenever html.parser raises.
+    can be emitted as the events come.  The events come from
+    :func:`_replay_simple` when the fragment is all plain tokens, else from
+    html.parser.  None (use bs4) for a <meta> tag (bs4 rewrites its
+    attributes) and whenever html.parser raises.
     """
     global _fast_parser_class
     if _fast_parser_class is None:
         _fast_parser_class = _make_fast_parser()
     parser = _fast_parser_class()
     try:
-        parser.feed("<br>" + html)
-        parser.close()
+        if not _replay_simple(html, parser):
+            parser = _fast_parser_class()
+            parser.feed("<br>" + html)
+            parser.close()
     except Exception:
         return None
     return parser.pieces
+
+
+_W = "[ \t\n\r\f]"  # html.parser's separators (not \s, which has Unicode spaces)
+# Text, entities and plain tags (letters/digits names, quoted attributes):
+# what Python-Markdown writes and most raw HTML in posts is.  html.parser
+# splits these exactly so (text runs end at "<" or "&"), in every Python
+# version; anything else goes through html.parser itself.
+_SIMPLE_TOKEN = re.compile(
+    r"([^<&]+)"
+    r"|<([a-zA-Z][a-zA-Z0-9]*)(?:%(w)s+[a-zA-Z_:][-a-zA-Z0-9_:.]*(?:%(w)s*=%(w)s*(?:\"[^\"<>]*\"|'[^'<>]*'))?)*%(w)s*(/?)>"
+    r"|</([a-zA-Z][a-zA-Z0-9]*)>"
+    r"|&(#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]*);" % {"w": _W}
+)
+# Tags whose content some html.parser version reads as raw text.
+_RAW_TEXT_TAGS = frozenset("script style xmp iframe noembed noframes noscript plaintext textarea title".split())
+
+
+def _replay_simple(html: str, parser: Any) -> bool:
+    """Feed ``parser``'s handlers the events html.parser would, when ``html`` is all simple tokens.
+
+    False, with nothing fed, when some part of ``html`` is not a simple
+    token or a raw-text tag opens.
+    """
+    events = []
+    pos = 0
+    for match in _SIMPLE_TOKEN.finditer(html):
+        if match.start() != pos:
+            return False
+        pos = match.end()
+        events.append(match)
+    if pos != len(html):
+        return False
+    for match in events:
+        start = match.group(2)
+        if start is not None and start.lower() in _RAW_TEXT_TAGS:
+            return False
+    parser.handle_starttag("br", [])
+    for match in events:
+        text, start, slash, end, ref = match.groups()
+        if text is not None:
+            parser.handle_data(text)
+        elif start is not None:
+            if slash:
+                parser.handle_startendtag(start.lower(), [])
+            else:
+                parser.handle_starttag(start.lower(), [])
+        elif end is not None:
+            parser.handle_endtag(end.lower())
+        elif ref[0] == "#":
+            parser.handle_charref(ref[1:])
+        else:
+            parser.handle_entityref(ref)
+    return True
 
 
 def _make_fast_parser() -> type:

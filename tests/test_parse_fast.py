@@ -54,6 +54,13 @@ HTML_CASES = [
     # <meta> goes to bs4 (it rewrites the attributes); same text.
     ("<meta charset=utf-8>m<p>n", "m\nn"),
     ('<?xml version="1.0"?><rss><title>Feed</title></rss>', "Feed"),
+    # Plain tags (the regex replay): upper case, quoted attributes, "/>", newlines and tabs inside tags.
+    ('<P CLASS="x">a</P>b', "a\nb"),
+    ("<img src=\"a\" alt='b'/>c<br\n/>d", "c\nd"),
+    ('<a\thref="u"\n>l</a> x &#65; &#x42; &copy; y', "l x A B \u00a9 y"),
+    # Not plain: a no-break space is part of html.parser's tag name; ">" inside a quoted value.
+    ("<p\u00a0x>a</p>b", "ab"),
+    ('<p class="a>b">x</p>', "x"),
 ]
 
 
@@ -138,6 +145,26 @@ HTML_BITS = st.sampled_from(
 def test_fast_html_text_equals_reference_on_soup(bits):
     source = "".join(bits)
     assert outcome(html_to_text, source) == outcome(html_to_text_reference, source)
+
+
+SIMPLE_BITS = st.sampled_from(
+    [
+        "<p>", "</p>", "<P>", "</P>", "<div class=\"a\">", "</div>", "<li>", "</li>", "<ul>", "</ul>", "<b>", "</b>",
+        "<em>", "</em>", "<h2 id='x'>", "</h2>", "<td>", "</td>", "<tr>", "</tr>", "<table>", "</table>",
+        "<rt>", "</rt>", "<rp>", "</rp>", "<ruby>", "</ruby>", "<svg>", "</svg>", "<object>", "</object>",
+        "<template>", "</template>", "<pre>", "</pre>", "<br>", "<br/>", "</br>", "<hr />", "<img src=\"x\" alt=\"\">",
+        "<a href=\"http://x/?a=1&amp;b=2\" title='t'>", "</a>", "<p\n>", "<span\tlang=\"en\"/>", "<meta charset=\"x\">",
+        "&amp;", "&nbsp;", "&#150;", "&#x2014;", "&foo;", "&#0;", "&lt;", "text", " ", "\n", "\t", ">", "\u00a0",
+        "two words", "Ünï",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(SIMPLE_BITS, max_size=40))
+def test_fast_html_text_equals_reference_on_plain_tags(bits):
+    source = "".join(bits)
+    assert html_to_text(source) == html_to_text_reference(source)
 
 
 MARKDOWN_BITS = st.sampled_from(
