@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 
 import numpy as np
 from whoosh import collectors, qparser
+from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh import query as wq
 
 from .documents import facet_key
@@ -254,12 +255,8 @@ class FieldStats:
         if found is not None:
             self.postings.move_to_end(key)
             return found
-        ids, tfs = _EMPTY_IDS, _EMPTY_TFS
-        if key in self.reader:
-            pairs = list(self.reader.postings(name, stem).items_as("weight"))
-            ids = np.fromiter((d for d, _ in pairs), dtype=np.int32, count=len(pairs))
-            tfs = np.fromiter((w for _, w in pairs), dtype=np.float64, count=len(pairs))
-        found = (ids, tfs)
+        found = _read_posting(self.reader, name, stem) if key in self.reader else (_EMPTY_IDS, _EMPTY_TFS)
+        ids, tfs = found
         self.postings[key] = found
         self.posting_bytes += ids.nbytes + tfs.nbytes
         while self.posting_bytes > MAX_CACHED_POSTING_BYTES and len(self.postings) > 1:
@@ -277,6 +274,39 @@ class FieldStats:
             if len(self.phrases) > MAX_CACHED_PHRASES:
                 self.phrases.popitem(last=False)
         return found
+
+
+def _read_posting(reader, name: str, stem: str) -> tuple[np.ndarray, np.ndarray]:
+    """(docnums, weights) of a term: = ``reader.postings(name, stem).items_as("weight")``.
+
+    Whoosh yields one posting at a time through several Python calls (at
+    100,000 posts a common word took ~100 ms); a segment's own matcher holds
+    each block's ids and weights as arrays, so those are taken a block at a
+    time (Whoosh 2.7.4's block reader, pinned in setup.cfg; other matchers,
+    e.g. a segment with deletions, go the general way).
+    """
+    ids: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    for leaf, offset in reader.leaf_readers():
+        if (name, stem) not in leaf:
+            continue
+        matcher = leaf.postings(name, stem)
+        if type(matcher) is W3LeafMatcher:
+            while matcher.is_active():
+                matcher._read_weights()  # (also reads the block)
+                block_ids = np.asarray(matcher._data[0], dtype=np.int64)
+                if not matcher._byteids:  # delta-coded, as whoosh.util.numlists.delta_decode undoes
+                    block_ids = np.cumsum(block_ids)
+                ids.append(block_ids + offset)
+                weights.append(np.asarray(matcher._weights, dtype=np.float64))
+                matcher._next_block()
+        else:
+            pairs = list(matcher.items_as("weight"))
+            ids.append(np.fromiter((d + offset for d, _ in pairs), dtype=np.int64, count=len(pairs)))
+            weights.append(np.fromiter((w for _, w in pairs), dtype=np.float64, count=len(pairs)))
+    if not ids:
+        return _EMPTY_IDS, _EMPTY_TFS
+    return np.concatenate(ids).astype(np.int32), np.concatenate(weights)
 
 
 def field_stats(gen: Generation) -> FieldStats:

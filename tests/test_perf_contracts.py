@@ -253,3 +253,37 @@ def test_an_index_without_posts_answers_every_kind_of_request(tmp_path):
         # only a selected value is listed (with 0), so it can be unticked
         listed = [(name, e["value"], e["count"], e["selected"]) for name, entries in data["facets"].items() for e in entries]
         assert listed == ([("tags", "Money", 0, True)] if "tags=" in query else []), query
+
+
+def test_postings_read_a_block_at_a_time_equal_whoosh_items(corpus_generation, tmp_path):
+    """search._read_posting = Whoosh's items_as("weight"), on the corpus and on an index with a deleted post."""
+    generation, _ = corpus_generation
+    root = _synthetic_site(tmp_path / "site", n=60)
+    index_dir = tmp_path / "index"
+    build(root, index_dir)
+    (root / "0" / "2019-03-01-post-0.md").unlink()
+    write_post(root, "extra.md", "title: Budget data extra\ndate: 2019-04-01", "budget data mobile " * 50)
+    report, _ = build(root, index_dir)
+    assert (report.added, report.removed) == (1, 1)
+    handle = IndexHandle(index_dir, ("tags",))
+    small = handle.acquire()
+    try:
+        # every 15th term of the corpus and its long lists; every term of the small index
+        for reader, step in ((generation.searcher.reader(), 15), (small.searcher.reader(), 1)):
+            checked = 0
+            for name in ("title", "body"):
+                for i, term in enumerate(reader.lexicon(name)):
+                    stem = term.decode("utf-8")
+                    if i % step and reader.doc_frequency(name, stem) < 200:
+                        continue
+                    expected = list(reader.postings(name, stem).items_as("weight"))
+                    ids, weights = search._read_posting(reader, name, stem)
+                    assert list(zip(ids.tolist(), weights.tolist())) == expected, (name, stem)
+                    checked += 1
+            assert checked > 20
+        reader = small.searcher.reader()
+        # the removed post is still numbered (a deletion), so the general path was taken too
+        assert (reader.doc_count(), reader.doc_count_all()) == (60, 61)
+    finally:
+        handle.release(small)
+        handle.close()
