@@ -884,15 +884,19 @@ def html_to_text(html: str, *, reference: bool = False) -> str:
         pieces = _fast_text_pieces(html)
         if pieces is not None:
             return _normalise_text(pieces)
+    from bs4 import BeautifulSoup
+    from bs4.exceptions import ParserRejectedMarkup
+
     try:
         # The leading <br> is the root tag, so an "<?xml ...?>" in a post
         # cannot make bs4 warn (XMLParsedAsHTMLWarning; warnings are errors
         # under our pytest settings).
-        from bs4 import BeautifulSoup
-
         soup = BeautifulSoup("<br>" + html, "html.parser")
         return _normalise_text(_soup_text(soup))
-    except RecursionError:
+    except (RecursionError, ParserRejectedMarkup):
+        # Nesting too deep for a tree, or markup html.parser gives up on (a
+        # "<![" that opens no section): the post is still indexed, its tags
+        # stripped by pattern.
         text = re.sub(r"<[^>]*>", " ", html)
         return _normalise_text([html_lib.unescape(text).replace("\n", " ")])
 
