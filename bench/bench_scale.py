@@ -47,11 +47,23 @@ for params in queries:
     r = client.get("/search.json", query_string=params)
     times.append(time.perf_counter() - started)
     assert r.status_code == 200, r.data
+# The same requests with the result cache emptied before each: what a miss costs.
+handle = app.extensions["searchsvc"]
+distinct = list({json.dumps(p, sort_keys=True): p for p in queries}.values())
+misses = []
+for params in distinct:
+    gen = handle.acquire()
+    gen.cache.clear()
+    handle.release(gen)
+    started = time.perf_counter()
+    r = client.get("/search.json", query_string=params)
+    misses.append(time.perf_counter() - started)
+    assert r.status_code == 200, r.data
 statm = open('/proc/self/statm').read().split()
 rss = int(statm[1]) * 4096
 private = (int(statm[1]) - int(statm[2])) * 4096  # resident minus file-backed pages shared with other workers
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"times": times, "rss": rss, "private": private, "rss_before_app": rss0, "peak": peak, "open_s": t_open}))
+print(json.dumps({"times": times, "misses": misses, "rss": rss, "private": private, "rss_before_app": rss0, "peak": peak, "open_s": t_open}))
 """
 
 
@@ -161,7 +173,9 @@ def main() -> None:
         out = subprocess.run([sys.executable, "-c", WORKER, str(common.REPO), str(index_dir), str(qfile)], capture_output=True, text=True, check=True)
         measured = json.loads(out.stdout.strip().splitlines()[-1])
         times = measured["times"]
+        misses = measured["misses"]
         entry.update(p50_ms=1000 * common.median(times), p95_ms=1000 * common.pct(times, 95), open_s=measured["open_s"],
+                     miss_p50_ms=1000 * common.median(misses), miss_p95_ms=1000 * common.pct(misses, 95), distinct=len(misses),
                      rss_mb=measured["rss"] / 2**20, private_mb=measured["private"] / 2**20, peak_mb=measured["peak"] / 2**20,
                      base_mb=measured["rss_before_app"] / 2**20, queried_with=common_commit())
         results[str(n)] = entry
@@ -170,6 +184,7 @@ def main() -> None:
     for n, e in sorted(results.items(), key=lambda kv: int(kv[0])):
         rows.append([f"{int(n):,}", f"{e.get('build_s', float('nan')):.0f} s", f"{e['index_bytes'] / 2**20:.0f} MB",
                      f"{e['open_s'] * 1000:.0f} ms", f"{e['p50_ms']:.1f} ms", f"{e['p95_ms']:.1f} ms",
+                     f"{e['miss_p50_ms']:.1f} ms" if "miss_p50_ms" in e else "n/a", f"{e['miss_p95_ms']:.1f} ms" if "miss_p95_ms" in e else "n/a",
                      f"{e['rss_mb']:.0f} MB (peak {e['peak_mb']:.0f})",
                      f"{e['private_mb']:.0f} MB" if "private_mb" in e else "n/a", e.get("built_with", ""), e.get("queried_with", "")])
     body = (
@@ -177,11 +192,13 @@ def main() -> None:
         f"`python bench/bench_scale.py --sizes {args.sizes} --queries {args.queries}` — "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {machine}.\n"
         "Build = `reindex(full=True)` including the parse; query = the full /search.json response through "
-        "the Flask test client (Zipf mix, 30% with a tag filter); the first query is a rare word, so it also "
+        "the Flask test client (Zipf mix, 30% with a tag filter; then each distinct query once more with the "
+        "result cache emptied before it: the cost of a miss); the first query is a rare word, so it also "
         "builds the vocabulary for typo corrections; memory = resident size of that worker process after the "
         "queries (interpreter + Flask + the open generation), and its private part (resident minus the index "
         "pages it maps, which the page cache shares between workers).\n\n"
-        + common.table(["posts", "build", "index size", "first query (opens generation)", "query p50", "query p95",
+        + common.table(["posts", "build", "index size", "first query (opens generation)", "query p50 (Zipf, cache on)", "query p95 (cache on)",
+                        "miss p50 (cache emptied)", "miss p95",
                         "worker memory", "worker private", "built by commit", "queried by commit"], rows)
     )
     print(body)
