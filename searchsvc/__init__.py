@@ -41,9 +41,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
     index_dir = Path(conf["index_dir"])
     check_permissions(index_dir)
-    app.extensions["searchsvc"] = IndexHandle(index_dir, conf["facets"])
+    from . import admin, openapi, pages, suggest, web
 
-    from . import admin, openapi, pages, web
+    app.extensions["searchsvc"] = IndexHandle(index_dir, conf["facets"], warm=suggest.warm)
 
     app.register_blueprint(web.bp)
     app.register_blueprint(pages.bp)

@@ -27,6 +27,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 from whoosh.analysis import STOP_WORDS
 
+from . import store
+
 
 # The stemming analyzer's token pattern, so a vocabulary word is a word the
 # text fields were built from ("u.s", "508", "a11y").
@@ -148,16 +150,31 @@ class Vocabulary:
 
 
 def vocabulary(gen) -> Vocabulary:
-    """The vocabulary of a generation, built on first use and kept with it."""
+    """The vocabulary of a generation, built once (see warm) and kept with it."""
     return gen.derived("vocabulary", _build)
 
 
+def warm(gen) -> None:
+    """Build the vocabulary of a newly opened generation (IndexHandle runs this in a thread)."""
+    vocabulary(gen)
+
+
 def _build(gen) -> Vocabulary:
+    # Its own reader: the generation's searcher reads shared file objects and
+    # belongs to whichever request holds gen.lock; a build through it would
+    # hold every request of this worker until done.
+    _, searcher = store.open_searcher(gen.path)
+    try:
+        return _build_from(gen, searcher.reader())
+    finally:
+        searcher.close()
+
+
+def _build_from(gen, reader) -> Vocabulary:
     df: Counter = Counter()
     numbers: dict[str, int] = {}  # words of titles, summaries and tags; one string each
     codes = array("q")  # pairs of word numbers, once per post having them
     titles = []
-    reader = gen.searcher.reader()
 
     def numbered(line: str) -> list[int]:
         return [numbers.setdefault(w, len(numbers)) for w in WORD.findall(line.lower())]

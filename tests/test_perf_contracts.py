@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import random
 
+import numpy as np
 import pytest
 from werkzeug.datastructures import MultiDict
 from whoosh import collectors
@@ -287,3 +288,23 @@ def test_postings_read_a_block_at_a_time_equal_whoosh_items(corpus_generation, t
     finally:
         handle.release(small)
         handle.close()
+
+
+def test_words_in_sequence_are_the_same_from_the_positions_cache(app):
+    """The phrase bonus reads positions once per (field, stem, post), then from a cache."""
+    handle = app.extensions["searchsvc"]
+    generation = handle.acquire()
+    try:
+        stats = search.field_stats(generation)
+        stats.positions.clear()
+        everyone = set(np.flatnonzero(generation.live).tolist())
+        stems = ["custom", "experi"]  # "customer experience", as the analyzer stems it
+        cold = search._in_sequence(stats, "title", stems, everyone)
+        assert len(stats.positions) > 0
+        warm = search._in_sequence(stats, "title", stems, everyone)
+        titles = sorted(generation.searcher.stored_fields(d)["title"] for d in warm)
+        assert warm == cold
+        assert "A Year of Customer Experience Lessons—and What Comes Next" in titles
+        assert "Webinar Recap: Building a Customer Service Culture in Government" not in titles  # customer, then service
+    finally:
+        handle.release(generation)

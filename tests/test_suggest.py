@@ -62,3 +62,59 @@ def test_overlong_query_is_a_400_naming_q(client):
 def test_cors_header_on_suggest(client):
     response = client.get("/suggest.json?q=cust", headers={"Origin": "https://www.example.gov"})
     assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def _warm_threads(number):
+    import threading
+
+    return [t for t in threading.enumerate() if t.name == f"warm-gen-{number}"]
+
+
+def test_vocabulary_is_built_in_the_background_when_a_generation_opens(app):
+    """No request has to build it: the handle starts a thread as it opens the generation."""
+    handle = app.extensions["searchsvc"]
+    generation = handle.acquire()
+    try:
+        for thread in _warm_threads(generation.number):
+            thread.join(timeout=30)
+        assert "vocabulary" in generation._derived
+        vocab = generation._derived["vocabulary"]
+        assert vocab.df["customer"] >= 2
+    finally:
+        handle.release(generation)
+    # and a request then uses that same object
+    client = app.test_client()
+    assert client.get("/suggest.json", query_string={"q": "cust"}).get_json()["suggestions"][0]["text"] == "customer"
+    assert generation._derived["vocabulary"] is vocab
+
+
+def test_a_request_waits_for_a_build_under_way_instead_of_building_twice(app):
+    import threading
+
+    handle = app.extensions["searchsvc"]
+    generation = handle.acquire()
+    started, go, calls = threading.Event(), threading.Event(), []
+
+    def slow_build(gen):
+        calls.append(threading.current_thread().name)
+        started.set()
+        go.wait(10)
+        return {"built": len(calls)}
+
+    try:
+        builder = threading.Thread(target=generation.derived, args=("probe", slow_build), name="first")
+        builder.start()
+        assert started.wait(10)
+        got = []
+        waiter = threading.Thread(target=lambda: got.append(generation.derived("probe", slow_build)), name="second")
+        waiter.start()
+        waiter.join(0.2)
+        assert waiter.is_alive()  # waiting for the first build, not building
+        go.set()
+        builder.join(10)
+        waiter.join(10)
+        assert calls == ["first"]
+        assert got == [{"built": 1}]
+    finally:
+        go.set()
+        handle.release(generation)
