@@ -3,7 +3,10 @@
 Layout of an index directory::
 
     index/
-      gen-000007/        a complete Whoosh index + manifest.json + meta.json
+      gen-000007/        a complete Whoosh index (one segment per reindex worker after
+                         a full build) + manifest.json (size, mtime, status of
+                         each post) + post-facets.json + facets.json + meta.json
+                         (which records the size of each Whoosh file)
       gen-000008/        the newest published generation
       current -> gen-000008
       .reindex.lock      flock held by the running reindex (holds its pid)
