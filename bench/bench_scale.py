@@ -40,11 +40,19 @@ app = create_app({"index_dir": sys.argv[2], "TESTING": True})
 client = app.test_client()
 # The first request opens the generation (facet tables, field statistics);
 # the vocabulary for typo corrections and type-ahead is built meanwhile by a
-# background thread; a rare word ("warmup") needs it and waits for it.
+# background thread; a rare word ("warmup") needs it: it waits a few seconds
+# at most, then is answered without typo corrections.
+from searchsvc import suggest
 started = time.perf_counter()
 client.get("/search.json", query_string=queries[0])
 t_open = time.perf_counter() - started
+t0 = time.perf_counter()
 client.get("/search.json", query_string={"q": "warmup"})
+t_rare = time.perf_counter() - t0
+handle = app.extensions["searchsvc"]
+gen = handle.acquire()
+suggest.vocabulary(gen)
+handle.release(gen)
 t_vocab = time.perf_counter() - started
 times = []
 for params in queries:
@@ -68,7 +76,7 @@ statm = open('/proc/self/statm').read().split()
 rss = int(statm[1]) * 4096
 private = (int(statm[1]) - int(statm[2])) * 4096  # resident minus file-backed pages shared with other workers
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"times": times, "misses": misses, "rss": rss, "private": private, "rss_before_app": rss0, "peak": peak, "open_s": t_open, "vocab_s": t_vocab}))
+print(json.dumps({"times": times, "misses": misses, "rss": rss, "private": private, "rss_before_app": rss0, "peak": peak, "open_s": t_open, "rare_s": t_rare, "vocab_s": t_vocab}))
 """
 
 
@@ -179,7 +187,7 @@ def main() -> None:
         measured = json.loads(out.stdout.strip().splitlines()[-1])
         times = measured["times"]
         misses = measured["misses"]
-        entry.update(p50_ms=1000 * common.median(times), p95_ms=1000 * common.pct(times, 95), open_s=measured["open_s"], vocab_s=measured["vocab_s"],
+        entry.update(p50_ms=1000 * common.median(times), p95_ms=1000 * common.pct(times, 95), open_s=measured["open_s"], vocab_s=measured["vocab_s"], rare_s=measured["rare_s"],
                      miss_p50_ms=1000 * common.median(misses), miss_p95_ms=1000 * common.pct(misses, 95), distinct=len(misses),
                      rss_mb=measured["rss"] / 2**20, private_mb=measured["private"] / 2**20, peak_mb=measured["peak"] / 2**20,
                      base_mb=measured["rss_before_app"] / 2**20, queried_with=common_commit())
@@ -188,7 +196,7 @@ def main() -> None:
         print(n, {k: (round(v, 2) if isinstance(v, float) else v) for k, v in entry.items()}, flush=True)
     for n, e in sorted(results.items(), key=lambda kv: int(kv[0])):
         rows.append([f"{int(n):,}", f"{e.get('build_s', float('nan')):.0f} s", f"{e['index_bytes'] / 2**20:.0f} MB",
-                     f"{e['open_s'] * 1000:.0f} ms", f"{e['vocab_s']:.1f} s" if "vocab_s" in e else "n/a", f"{e['p50_ms']:.1f} ms", f"{e['p95_ms']:.1f} ms",
+                     f"{e['open_s'] * 1000:.0f} ms", f"{e['rare_s']:.1f} s" if "rare_s" in e else "n/a", f"{e['vocab_s']:.1f} s" if "vocab_s" in e else "n/a", f"{e['p50_ms']:.1f} ms", f"{e['p95_ms']:.1f} ms",
                      f"{e['miss_p50_ms']:.1f} ms" if "miss_p50_ms" in e else "n/a", f"{e['miss_p95_ms']:.1f} ms" if "miss_p95_ms" in e else "n/a",
                      f"{e['rss_mb']:.0f} MB (peak {e['peak_mb']:.0f})",
                      f"{e['private_mb']:.0f} MB" if "private_mb" in e else "n/a", e.get("built_with", ""), e.get("queried_with", "")])
@@ -200,10 +208,11 @@ def main() -> None:
         "the Flask test client (Zipf mix, 30% with a tag filter; then each distinct query once more with the "
         "result cache emptied before it: the cost of a miss); the first query opens the generation "
         "(a common query); a rare word then needs the vocabulary for typo corrections, built by a background "
-        "thread since the generation opened, and waits for it (time from the first request); memory = resident size of that worker process after the "
+        "thread since the generation opened: it waits for it at most 5 s, then is answered without corrections; "
+        "the vocabulary is ready after the time shown (from the first request); memory = resident size of that worker process after the "
         "queries (interpreter + Flask + the open generation), and its private part (resident minus the index "
         "pages it maps, which the page cache shares between workers).\n\n"
-        + common.table(["posts", "build", "index size", "first query (opens generation)", "rare-word query answered after (vocabulary built)", "query p50 (Zipf, cache on)", "query p95 (cache on)",
+        + common.table(["posts", "build", "index size", "first query (opens generation)", "a rare word meanwhile", "vocabulary ready after", "query p50 (Zipf, cache on)", "query p95 (cache on)",
                         "miss p50 (cache emptied)", "miss p95",
                         "worker memory", "worker private", "built by commit", "queried by commit"], rows)
     )

@@ -83,8 +83,10 @@ def cached_search(generation, req, settings: Mapping[str, Any], base_path: str) 
     key = request_key(req, base_path) + (synonyms.stamp(settings.get("synonyms_file")),)
     cached = generation.cache.get(key)
     if cached is None:
+        incomplete = generation.incomplete_answers
         cached = search_mod.run(generation, req, settings, base_path)
-        generation.cache.put(key, cached)
+        if generation.incomplete_answers == incomplete:  # else: answered without typo corrections
+            generation.cache.put(key, cached)
         return dict(cached)
     result = dict(cached)
     result["took_ms"] = round((time.perf_counter() - started) * 1000, 2)

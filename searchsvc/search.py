@@ -572,7 +572,8 @@ def _plan(gen: Generation, req: SearchRequest, settings, base_path: str, weights
     """
 
     def vocab():
-        return suggest.vocabulary(gen)
+        # None (no typo corrections) if still being built after a few seconds
+        return suggest.vocabulary(gen, wait=suggest.REQUEST_WAIT_SECONDS)
 
     def stem_df(stem: str) -> int:
         # = the largest doc_frequency over the fields: the lists are read to score anyway

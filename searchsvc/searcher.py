@@ -135,6 +135,9 @@ class Generation:
         self._derived: dict[str, object] = {}
         self._derived_lock = threading.Lock()
         self._building: dict[str, threading.Lock] = {}
+        # Requests answered without state that was still being built (see
+        # derived's ``wait``): their results must not be cached.
+        self.incomplete_answers = 0
         # Stored fields are zlib-compressed pickles: decompressing them was a
         # seventh of a query (hits and the relevance re-rank read the same
         # popular posts again and again), so the most recent are kept.
@@ -186,23 +189,30 @@ class Generation:
         self.users = 0
         self.retired = False
 
-    def derived(self, name: str, build):
+    def derived(self, name: str, build, wait: float | None = None):
         """State computed from this generation on first use, then kept with it.
 
         It can only change when the index does, so it lives (and dies) with
         the generation.  It is built once: a thread that needs it while
         another builds it (a warm-up thread, see IndexHandle) waits for that
-        build instead of starting a second.
+        build instead of starting a second -- for at most ``wait`` seconds
+        if given, after which None is returned (and counted in
+        ``incomplete_answers``).
         """
         value = self._derived.get(name)
         if value is not None:
             return value
         with self._derived_lock:
             building = self._building.setdefault(name, threading.Lock())
-        with building:
+        if not building.acquire(timeout=-1 if wait is None else wait):
+            self.incomplete_answers += 1
+            return None
+        try:
             value = self._derived.get(name)
             if value is None:
                 value = self._derived[name] = build(self)
+        finally:
+            building.release()
         return value
 
     def close(self) -> None:

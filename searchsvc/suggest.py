@@ -149,9 +149,20 @@ class Vocabulary:
         return found
 
 
-def vocabulary(gen) -> Vocabulary:
-    """The vocabulary of a generation, built once (see warm) and kept with it."""
-    return gen.derived("vocabulary", _build)
+# A request waits this long for a vocabulary under construction, then goes
+# on without typo corrections or type-ahead (at 100,000 posts the build takes
+# half a minute; a web worker blocked that long is killed by gunicorn's
+# 30 s timeout, and its successor starts the build over).
+REQUEST_WAIT_SECONDS = 5.0
+
+
+def vocabulary(gen, wait: float | None = None) -> Vocabulary | None:
+    """The vocabulary of a generation, built once (see warm) and kept with it.
+
+    With ``wait``, None if another thread is still building it after that
+    many seconds.
+    """
+    return gen.derived("vocabulary", _build, wait)
 
 
 def warm(gen) -> None:
@@ -237,7 +248,9 @@ def typeahead(gen, q: str, page_path: str = "/search", limit: int = MAX_SUGGESTI
     words = WORD.findall(q.lower())
     if not words:
         return []
-    vocab = vocabulary(gen)
+    vocab = vocabulary(gen, wait=REQUEST_WAIT_SECONDS)
+    if vocab is None:
+        return []  # still being built: no suggestions rather than a stalled search box
     *done, partial = words
     if q[-1:].isspace():  # "customer " : the last word is finished
         done, partial = words, ""

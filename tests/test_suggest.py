@@ -118,3 +118,51 @@ def test_a_request_waits_for_a_build_under_way_instead_of_building_twice(app):
     finally:
         go.set()
         handle.release(generation)
+
+
+def test_while_the_vocabulary_is_built_requests_wait_a_little_then_answer_without_it(sample_index, monkeypatch):
+    """A 100k-post vocabulary takes half a minute: a search or type-ahead must not
+    hang that long (gunicorn kills a worker after 30 s). It waits a few seconds,
+    then answers without typo corrections, and that answer is not cached."""
+    import threading
+
+    from werkzeug.datastructures import MultiDict
+
+    from searchsvc import settings as settings_mod
+    from searchsvc import suggest
+    from searchsvc.cache import cached_search
+    from searchsvc.query import parse_args
+    from searchsvc.searcher import IndexHandle
+
+    index_dir, _ = sample_index
+    conf = settings_mod.load({"index_dir": str(index_dir)})
+    handle = IndexHandle(index_dir, conf["facets"])  # no warm-up thread: this test plays it
+    generation = handle.acquire()
+    started, release = threading.Event(), threading.Event()
+
+    def slow_build(gen):
+        started.set()  # (the build lock is held from here on)
+        release.wait(10)
+        return suggest._build(gen)
+
+    builder = threading.Thread(target=generation.derived, args=("vocabulary", slow_build))
+    builder.start()
+    monkeypatch.setattr(suggest, "REQUEST_WAIT_SECONDS", 0.2)
+    req = parse_args(MultiDict({"q": "goverment"}), conf, conf["facets"])
+    try:
+        assert started.wait(10)
+        early = cached_search(generation, req, conf, "/search.json")
+        assert (early["total"], early["corrected"]) == (0, False)
+        assert suggest.typeahead(generation, "gover") == []
+        assert generation.incomplete_answers == 2
+        assert len(generation.cache) == 0
+        release.set()
+        builder.join(10)
+        late = cached_search(generation, req, conf, "/search.json")
+        assert (late["total"], late["corrected"], late["corrected_query"]) == (10, True, "government")
+        assert len(generation.cache) == 1
+        assert suggest.typeahead(generation, "gover")[0]["text"] == "government"
+    finally:
+        release.set()
+        handle.release(generation)
+        handle.close()
