@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -62,30 +63,35 @@ def site(tmp_path):
     return root, index_dir
 
 
-@pytest.mark.slow
-def test_eight_reader_threads_during_twenty_reindexes(site):
-    root, index_dir = site
-    app = create_app({"index_dir": str(index_dir)})
-    errors, empty, totals = [], 0, Counter()
+@dataclass
+class Readings:
+    errors: list = field(default_factory=list)
+    empty: int = 0
+    totals: Counter = field(default_factory=Counter)
+
+    @property
+    def searches(self) -> int:
+        return sum(self.totals.values())
+
+
+def read_while_publishing(root: Path, index_dir: Path, fetch, paths: list[str]) -> tuple[Readings, list[int]]:
+    """8 threads call ``fetch(path) -> (status, json or text)`` round the paths while 20 reindexes publish."""
+    seen = Readings()
     stop = threading.Event()
     lock = threading.Lock()
 
     def reader(k: int):
-        nonlocal empty
-        client = app.test_client()
-        queries = ["/search.json?q=common", "/search.json", "/search.json?q=common+words&sort=newest&per_page=5"]
         i = 0
         while not stop.is_set():
-            response = client.get(queries[(i + k) % 3])
+            status, data = fetch(paths[(i + k) % len(paths)])
             i += 1
             with lock:
-                if response.status_code != 200:
-                    errors.append((response.status_code, response.get_data(as_text=True)[:200]))
+                if status != 200:
+                    seen.errors.append((status, str(data)[:200]))
                     continue
-                data = response.get_json()
-                totals[data["total"]] += 1
+                seen.totals[data["total"]] += 1
                 if not data["results"]:
-                    empty += 1
+                    seen.empty += 1
 
     threads = [threading.Thread(target=reader, args=(k,)) for k in range(8)]
     for t in threads:
@@ -96,7 +102,21 @@ def test_eight_reader_threads_during_twenty_reindexes(site):
         stop.set()
         for t in threads:
             t.join()
-    searches = sum(totals.values())
+    return seen, counts
+
+
+@pytest.mark.slow
+def test_eight_reader_threads_during_twenty_reindexes(site):
+    root, index_dir = site
+    client = create_app({"index_dir": str(index_dir)}).test_client()
+
+    def fetch(path):
+        response = client.get(path)
+        return response.status_code, response.get_json() if response.status_code == 200 else response.get_data(as_text=True)
+
+    paths = ["/search.json?q=common", "/search.json", "/search.json?q=common+words&sort=newest&per_page=5"]
+    seen, counts = read_while_publishing(root, index_dir, fetch, paths)
+    errors, empty, totals, searches = seen.errors, seen.empty, seen.totals, seen.searches
     print(f"8 threads: {searches} searches during {REINDEXES} publishes; totals seen {dict(totals)}; "
           f"{len(errors)} errors, {empty} empty result sets")
     assert set(counts) == {BASE_POSTS, BASE_POSTS + EXTRA_POSTS}
@@ -110,42 +130,21 @@ def test_eight_reader_threads_during_twenty_reindexes(site):
 def test_gunicorn_workers_during_twenty_reindexes(site):
     root, index_dir = site
     with gunicorn(index_dir, workers=3) as server:
-        errors, empty, totals = [], 0, Counter()
-        stop = threading.Event()
-        lock = threading.Lock()
 
-        def client(k: int):
-            nonlocal empty
-            paths = ["/search.json?q=common", "/search.json?sort=oldest", "/search.json?q=common+extra+OR+budgets"]
-            i = 0
-            while not stop.is_set():
-                try:
-                    status, _, data = request(server.port, "GET", paths[(i + k) % 3], timeout=10)
-                except OSError as exc:
-                    status, data = None, repr(exc)
-                i += 1
-                with lock:
-                    if status != 200:
-                        errors.append((status, str(data)[:200]))
-                        continue
-                    totals[data["total"]] += 1
-                    if not data["results"]:
-                        empty += 1
+        def fetch(path):
+            try:
+                status, _, data = request(server.port, "GET", path, timeout=10)
+            except OSError as exc:
+                status, data = None, repr(exc)
+            return status, data
 
-        threads = [threading.Thread(target=client, args=(k,)) for k in range(8)]
-        for t in threads:
-            t.start()
-        try:
-            counts = publish_many(root, index_dir)
-        finally:
-            stop.set()
-            for t in threads:
-                t.join()
+        paths = ["/search.json?q=common", "/search.json?sort=oldest", "/search.json?q=common+extra+OR+budgets"]
+        seen, counts = read_while_publishing(root, index_dir, fetch, paths)
         # Every worker answers from the newest generation on its next request.
         last = counts[-1]
         after = [request(server.port, "GET", "/healthz")[2] for _ in range(30)]
         log = server.log_path.read_text()
-    searches = sum(totals.values())
+    errors, empty, totals, searches = seen.errors, seen.empty, seen.totals, seen.searches
     print(f"gunicorn -w 3, 8 clients: {searches} searches during {REINDEXES} publishes; totals seen {dict(totals)}; "
           f"{len(errors)} errors, {empty} empty result sets")
     assert errors == []
