@@ -5,7 +5,7 @@
 Measured in one run, interleaved, medians of --repeat rounds:
   parse floor   the reference parse pipeline, serial (read, front matter, Markdown, BeautifulSoup)
   FTS5 e2e      parse floor + building SQLite FTS5 from the extracted documents (the peer)
-  service       searchsvc.indexer.reindex(full=True): what `searchsvc reindex --full` does
+  service       searchsvc.index.build.reindex(full=True): what `searchsvc reindex --full` does
 and, for the breakdown of each step's effect: Whoosh builds from already
 extracted documents (plain Whoosh; the service's schema and writer), the
 service's own parse (serial), and the service in one process (workers=1).
@@ -22,10 +22,12 @@ import time
 from pathlib import Path
 
 import common
-from searchsvc.documents import PostError, Unpublished, iter_post_paths, load_post
-from searchsvc.indexer import reindex
-from searchsvc.schema import build_schema, to_fields
-from searchsvc.segment_writer import open_writer
+from searchsvc.ingest.document import PostError, Unpublished
+from searchsvc.ingest.post import load_post
+from searchsvc.ingest.walk import iter_post_paths
+from searchsvc.index.build import reindex
+from searchsvc.index.schema import build_schema, to_fields
+from searchsvc.index.whoosh_internals import open_writer
 from whoosh import fields
 from whoosh import index as whoosh_index
 

@@ -25,10 +25,10 @@ from pathlib import Path
 import common
 from werkzeug.datastructures import MultiDict
 
-from searchsvc import search as search_mod
-from searchsvc.indexer import reindex
-from searchsvc.query import parse_args
-from searchsvc.searcher import IndexHandle
+from searchsvc.query import search as search_mod
+from searchsvc.index.build import reindex
+from searchsvc.query.request import parse_args
+from searchsvc.query.generation import IndexHandle
 
 
 def corpus_and_index(factor: int, workdir: Path | None, conf_kw: dict | None = None):
@@ -100,7 +100,7 @@ def main() -> None:
     if cache_mod is not None:
         stream = common.zipf_stream(queries, args.stream)
         gen.cache.clear()
-        from searchsvc.cache import cached_search
+        from searchsvc.query.search import cached_search
 
         c_times = []
         for params in stream:

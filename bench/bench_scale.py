@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 import common
-from searchsvc.indexer import reindex
+from searchsvc.index.build import reindex
 
 WORKER = r"""
 import json, sys, time, resource
@@ -42,7 +42,7 @@ client = app.test_client()
 # the vocabulary for typo corrections and type-ahead is built meanwhile by a
 # background thread; a rare word ("warmup") needs it: it waits a few seconds
 # at most, then is answered without typo corrections.
-from searchsvc import suggest
+from searchsvc.query import suggest
 started = time.perf_counter()
 client.get("/search.json", query_string=queries[0])
 t_open = time.perf_counter() - started

@@ -29,10 +29,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from searchsvc import create_app, suggest  # noqa: E402
+from searchsvc import create_app  # noqa: E402
+from searchsvc.query import suggest  # noqa: E402
 from searchsvc import settings as settings_mod  # noqa: E402
 from searchsvc.evaluate import load_judged  # noqa: E402
-from searchsvc.indexer import reindex  # noqa: E402
+from searchsvc.index.build import reindex  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus" / "digitalgov-2017"
 

@@ -18,7 +18,9 @@ import sys
 import time
 
 import common
-from searchsvc.documents import PostError, Unpublished, iter_post_paths, load_post
+from searchsvc.ingest.document import PostError, Unpublished
+from searchsvc.ingest.post import load_post
+from searchsvc.ingest.walk import iter_post_paths
 
 
 def parse_one(path, conf, reference):

@@ -13,8 +13,8 @@ import sys
 import time
 
 import common
-from searchsvc import snippets
-from searchsvc.schema import text_analyzer
+from searchsvc.query import snippets
+from searchsvc.index.schema import text_analyzer
 
 ANALYZER = text_analyzer()
 

@@ -29,7 +29,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from searchsvc import settings as settings_mod  # noqa: E402
-from searchsvc.documents import Document, PostError, Unpublished, facet_key, iter_post_paths, load_post  # noqa: E402
+from searchsvc.ingest.document import Document, PostError, Unpublished  # noqa: E402
+from searchsvc.ingest.post import load_post  # noqa: E402
+from searchsvc.ingest.walk import iter_post_paths  # noqa: E402
+from searchsvc.words import facet_key  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus" / "digitalgov-2017"
 BENCHMARKS_MD = REPO / "BENCHMARKS.md"

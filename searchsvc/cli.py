@@ -14,8 +14,8 @@ from pathlib import Path
 import click
 
 from . import settings as settings_mod
-from . import store
-from .indexer import ReindexFailed, reindex
+from .index import store
+from .index.build import ReindexFailed, reindex
 from .settings import SettingsError
 
 EXIT_FAILED_POSTS = 1

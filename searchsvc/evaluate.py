@@ -31,10 +31,13 @@ from typing import Any, Callable, Iterable, Mapping
 from whoosh import collectors, fields, index as whoosh_index, qparser
 
 from . import settings as settings_mod
-from .documents import Document, PostError, Unpublished, iter_post_paths, load_post
-from .indexer import FACETS_FILE, display_forms
-from .query import SearchRequest
-from .schema import build_schema, to_fields
+from .index.manifest import display_forms
+from .index.schema import build_schema, to_fields
+from .index.store import FACETS_FILE
+from .ingest.document import Document, PostError, Unpublished
+from .ingest.post import load_post
+from .ingest.walk import iter_post_paths
+from .query.request import SearchRequest
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_JUDGED = REPO / "tests" / "relevance"
@@ -135,7 +138,7 @@ def build_service_index(docs: list[Document], folder: Path, settings: Mapping[st
 
 
 def service_ranker(gen, settings: Mapping[str, Any]) -> Callable[[str], list[str]]:
-    from . import search
+    from .query import search
 
     def rank(q: str) -> list[str]:
         req = SearchRequest(q=q, per_page=DEPTH, sort="relevance")
@@ -214,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.corpus.is_dir():
         print(f"corpus not found: {args.corpus}", file=sys.stderr)
         return 2
-    from .searcher import Generation
+    from .query.generation import Generation
 
     settings = settings_mod.load({}, environ={})
     judged = load_judged(args.judged)

@@ -15,7 +15,7 @@ import pytest
 
 from searchsvc import create_app
 from searchsvc import settings as settings_mod
-from searchsvc.indexer import reindex
+from searchsvc.index.build import reindex
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus" / "digitalgov-2017"

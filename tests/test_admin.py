@@ -10,7 +10,8 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from searchsvc import create_app, store
+from searchsvc import create_app
+from searchsvc.index import store
 from searchsvc.cli import main
 
 from .conftest import build, write_post

@@ -6,7 +6,7 @@ from collections import Counter
 
 import frontmatter
 
-from searchsvc.documents import facet_key
+from searchsvc.words import facet_key
 
 from .conftest import CORPUS
 

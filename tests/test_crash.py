@@ -19,10 +19,11 @@ import pytest
 from click.testing import CliRunner
 
 import whoosh.filedb.filestore as whoosh_filestore
-from searchsvc import create_app, store
+from searchsvc import create_app
+from searchsvc.index import store
 from searchsvc.cli import main
-from searchsvc.indexer import reindex
-from searchsvc.searcher import IndexHandle
+from searchsvc.index.build import reindex
+from searchsvc.query.generation import IndexHandle
 
 from .conftest import build, conf, searchsvc_exe, write_post
 from .site import make_site

@@ -1,4 +1,4 @@
-"""Files -> documents (searchsvc/documents.py): every quirk with its literal result.
+"""Files -> documents (searchsvc/ingest/): every quirk with its literal result.
 
 Small posts are written into pytest's tmp_path; three readable examples live
 in tests/fixtures/extraction/.  The last test loads the real corpus
@@ -17,19 +17,16 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
-from searchsvc import documents
+from searchsvc.ingest import post as post_module
+from searchsvc.ingest import walk as documents
 from searchsvc import settings as settings_mod
-from searchsvc.documents import (
-    Document,
-    PostError,
-    Unpublished,
-    facet_key,
-    html_to_text,
-    iter_post_paths,
-    load_post,
-    markdown_to_text,
-    parse_date,
-)
+from searchsvc.ingest.dates import parse_date
+from searchsvc.ingest.document import Document, PostError, Unpublished
+from searchsvc.ingest.html_replay import html_to_text
+from searchsvc.ingest.post import load_post
+from searchsvc.ingest.pymarkdown import markdown_to_text
+from searchsvc.ingest.walk import iter_post_paths
+from searchsvc.words import facet_key
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "extraction"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "digitalgov-2017"
@@ -291,7 +288,7 @@ def test_unexpected_errors_become_post_errors(tmp_path, monkeypatch):
     def boom(source):
         raise ValueError("boom\nsecond line")
 
-    monkeypatch.setattr(documents, "markdown_to_text", boom)
+    monkeypatch.setattr(post_module, "markdown_to_text", boom)
     with pytest.raises(PostError, match=r"^unexpected ValueError: boom$"):
         load_post(path, tmp_path, SETTINGS)
 

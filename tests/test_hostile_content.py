@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from searchsvc import create_app
 from searchsvc.cli import main
-from searchsvc.indexer import reindex
+from searchsvc.index.build import reindex
 
 from .conftest import conf
 

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from searchsvc import create_app
-from searchsvc.query import parse_query
+from searchsvc.query.language import parse_query
 
 TOKEN = "hostile-queries-token"
 

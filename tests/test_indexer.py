@@ -8,9 +8,10 @@ import threading
 import pytest
 from click.testing import CliRunner
 
-from searchsvc import create_app, store
+from searchsvc import create_app
+from searchsvc.index import store
 from searchsvc.cli import main
-from searchsvc.indexer import reindex
+from searchsvc.index.build import reindex
 
 from .conftest import build, conf, write_post
 from .site import BROKEN, make_site

@@ -14,7 +14,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from searchsvc.documents import html_to_text, html_to_text_reference, load_post, markdown_to_text
+from searchsvc.ingest.html_replay import html_to_text, html_to_text_reference
+from searchsvc.ingest.post import load_post
+from searchsvc.ingest.pymarkdown import markdown_to_text
 
 HTML_CASES = [
     # An end tag closes its most recent open namesake and everything opened after it.

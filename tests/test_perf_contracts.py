@@ -14,12 +14,18 @@ import pytest
 from werkzeug.datastructures import MultiDict
 from whoosh import collectors
 
-from searchsvc import create_app, search, snippets
-from searchsvc.documents import facet_key
-from searchsvc.indexer import FileResult, _parse_all, _scan, reindex
-from searchsvc.query import is_plain, parse_args
-from searchsvc.schema import text_analyzer
-from searchsvc.searcher import IndexHandle
+from searchsvc import create_app
+from searchsvc.index import whoosh_internals
+from searchsvc.query import ranking, search, snippets
+from searchsvc.words import facet_key
+from searchsvc.index.build import reindex
+from searchsvc.index.manifest import FileResult
+from searchsvc.index.segments import parse_all as _parse_all
+from searchsvc.ingest.walk import scan as _scan
+from searchsvc.query.language import is_plain
+from searchsvc.query.request import parse_args
+from searchsvc.index.schema import text_analyzer
+from searchsvc.query.generation import IndexHandle
 
 from .conftest import build, conf, write_post
 
@@ -60,10 +66,10 @@ def test_top_ten_equals_an_exhaustive_ranking(corpus_generation, tag):
         params = {"q": q} if tag is None else {"q": q, "tags": tag}
         req = _request(settings, **params)
         served = [hit["id"] for hit in search.run(generation, req, settings, "/search.json")["results"]]
-        plan, relevance, _, _ = search._plan(generation, req, settings, "/search.json")
+        plan, relevance, _, _ = search.plan_query(generation, req, settings, "/search.json")
         allowed = relevance.matched.copy()
         if tag:
-            allowed &= search._filter_docs(generation, "tags", [tag])
+            allowed &= search.filter_docs(generation, "tags", [tag])
         count = int(allowed.sum())
         everything = relevance.ranked(allowed, count)
         assert len(everything) == count
@@ -77,7 +83,7 @@ def test_later_pages_equal_an_exhaustive_ranking(corpus_generation):
     generation, settings = corpus_generation
     for q in ["open data", "customer experience", "mobile apps"]:
         req = _request(settings, q=q)
-        plan, relevance, _, _ = search._plan(generation, req, settings, "/search.json")
+        plan, relevance, _, _ = search.plan_query(generation, req, settings, "/search.json")
         count = int(relevance.matched.sum())
         everything = [generation.searcher.stored_fields(d)["id"] for d, _ in relevance.ranked(relevance.matched, count)]
         for page in (2, 3):
@@ -90,7 +96,7 @@ def test_facet_counts_and_date_order_equal_a_count_over_stored_fields(corpus_gen
     searcher = generation.searcher
     req = _request(settings, q="data", tags="Open Data", sort="newest", **{"from": "2016-01-01"})
     result = search.run(generation, req, settings, "/search.json")
-    plan, relevance, _, _ = search._plan(generation, req, settings, "/search.json")
+    plan, relevance, _, _ = search.plan_query(generation, req, settings, "/search.json")
     matched = [int(d) for d in relevance.matched.nonzero()[0]]
     stored = {d: searcher.stored_fields(d) for d in matched}
     in_range = [d for d in matched if stored[d]["date_iso"][:10] >= "2016-01-01"]
@@ -278,7 +284,7 @@ def test_postings_read_a_block_at_a_time_equal_whoosh_items(corpus_generation, t
                     if i % step and reader.doc_frequency(name, stem) < 200:
                         continue
                     expected = list(reader.postings(name, stem).items_as("weight"))
-                    ids, weights = search._read_posting(reader, name, stem)
+                    ids, weights = whoosh_internals.read_posting(reader, name, stem)
                     assert list(zip(ids.tolist(), weights.tolist())) == expected, (name, stem)
                     checked += 1
             assert checked > 20
@@ -295,13 +301,13 @@ def test_words_in_sequence_are_the_same_from_the_positions_cache(app):
     handle = app.extensions["searchsvc"]
     generation = handle.acquire()
     try:
-        stats = search.field_stats(generation)
+        stats = ranking.field_stats(generation)
         stats.positions.clear()
         everyone = set(np.flatnonzero(generation.live).tolist())
         stems = ["custom", "experi"]  # "customer experience", as the analyzer stems it
-        cold = search._in_sequence(stats, "title", stems, everyone)
+        cold = ranking._in_sequence(stats, "title", stems, everyone)
         assert len(stats.positions) > 0
-        warm = search._in_sequence(stats, "title", stems, everyone)
+        warm = ranking._in_sequence(stats, "title", stems, everyone)
         titles = sorted(generation.searcher.stored_fields(d)["title"] for d in warm)
         assert warm == cold
         assert "A Year of Customer Experience Lessons—and What Comes Next" in titles

@@ -12,7 +12,7 @@ import pytest
 
 from searchsvc import create_app
 from searchsvc.evaluate import evaluate, load_judged, service_ranker
-from searchsvc.searcher import IndexHandle
+from searchsvc.query.generation import IndexHandle
 
 from .conftest import build, conf, write_post
 
@@ -230,7 +230,7 @@ def test_relevance_does_not_regress_on_the_real_corpus(corpus_index):
 
 
 def test_a_cut_in_unspaced_text_never_separates_an_accent_from_its_letter():
-    from searchsvc.snippets import snippet
+    from searchsvc.query.snippets import snippet
 
     text = "x" * 30 + "e\u0301" * 150 + " needle " + "e\u0301" * 150
     html = snippet(text, {"needl"})

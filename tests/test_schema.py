@@ -10,9 +10,11 @@ from whoosh import analysis, fields
 from whoosh import index as whoosh_index
 
 from searchsvc import settings as settings_mod
-from searchsvc.documents import iter_post_paths, load_post
-from searchsvc.schema import StemmedText, _stemming_chain, build_schema, text_analyzer, to_fields
-from searchsvc.segment_writer import open_writer
+from searchsvc.ingest.post import load_post
+from searchsvc.ingest.walk import iter_post_paths
+from searchsvc.index.schema import build_schema, text_analyzer, to_fields
+from searchsvc.index.whoosh_internals import StemmedText, _stemming_chain
+from searchsvc.index.whoosh_internals import open_writer
 
 PLAIN = fields.TEXT(analyzer=text_analyzer(), phrase=True)
 FAST = StemmedText(analyzer=text_analyzer(), phrase=True)

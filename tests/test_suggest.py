@@ -129,10 +129,10 @@ def test_while_the_vocabulary_is_built_requests_wait_a_little_then_answer_withou
     from werkzeug.datastructures import MultiDict
 
     from searchsvc import settings as settings_mod
-    from searchsvc import suggest
-    from searchsvc.cache import cached_search
-    from searchsvc.query import parse_args
-    from searchsvc.searcher import IndexHandle
+    from searchsvc.query import suggest
+    from searchsvc.query.search import cached_search
+    from searchsvc.query.request import parse_args
+    from searchsvc.query.generation import IndexHandle
 
     index_dir, _ = sample_index
     conf = settings_mod.load({"index_dir": str(index_dir)})

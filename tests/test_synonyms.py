@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from searchsvc import synonyms
+from searchsvc.query import synonyms
 
 
 def test_groups_link_every_entry_to_the_others():

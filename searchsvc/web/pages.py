@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from .documents import facet_key
-from .query import BadRequest
-from .web import ServiceUnavailable, facet_values, live_generation, search_dict, settings
+from ..query.facets import facet_values
+from ..query.request import InvalidParameter
+from ..query.urls import with_params
+from ..words import facet_key
+from .errors import ServiceUnavailable
+from .resources import live_generation, search_dict, settings
 
 bp = Blueprint("pages", __name__)
 
@@ -30,8 +32,7 @@ PAGE_PARAMS = ("q", "sort", "from", "to", "per_page")
 
 
 def _url(pairs: list[tuple[str, str]]) -> str:
-    base = url_for("pages.search_html")
-    return f"{base}?{urlencode(pairs)}" if pairs else base
+    return with_params(url_for("pages.search_html"), pairs)
 
 
 def _state_pairs(args, facet_names: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -218,7 +219,7 @@ def search_html():
         try:
             data = search_dict(url_for("pages.search_html"), args)
             break
-        except BadRequest as exc:
+        except InvalidParameter as exc:
             # Show the page without the parameter at fault, and say why: a
             # visitor who typed "to" before "from" keeps their search.
             if not exc.param or exc.param not in args:

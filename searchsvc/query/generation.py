@@ -17,78 +17,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from whoosh.filedb import compound
-from whoosh.filedb.structfile import BufferFile
 
-from . import store
+from ..index import store
+from ..index.schema import facet_field
+from ..index.whoosh_internals import open_index
 from .cache import ResultCache
-from .indexer import FACETS_FILE
-from .schema import facet_field
 
 log = logging.getLogger(__name__)
 
 
 # ~5 KB a post (the body is stored): about 10 MB per worker.
 STORED_FIELDS_REMEMBERED = 2048
-
-
-class _ViewReader:
-    """A read-only file over a memoryview, without copying it."""
-
-    def __init__(self, view: memoryview):
-        self._view = view
-        self._pos = 0
-
-    def read(self, size: int = -1) -> bytes:
-        end = len(self._view) if size is None or size < 0 else min(len(self._view), self._pos + size)
-        data = bytes(self._view[self._pos : end])
-        self._pos = max(self._pos, end)
-        return data
-
-    def peek(self, size: int = 0) -> bytes:
-        # pickle.load reads ahead through peek: one call a pickle, not one an opcode
-        return bytes(self._view[self._pos : self._pos + min(max(size, 1), 4096)])
-
-    def readinto(self, buffer) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-    def readline(self, size: int = -1) -> bytes:
-        view = self._view[self._pos :]
-        limit = len(view) if size is None or size < 0 else min(size, len(view))
-        newline = bytes(view[:limit]).find(b"\n")
-        return self.read(limit if newline == -1 else newline + 1)
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        base = (0, self._pos, len(self._view))[whence]
-        self._pos = max(0, base + offset)
-        return self._pos
-
-    def tell(self) -> int:
-        return self._pos
-
-    def close(self) -> None:
-        pass
-
-
-class _MappedFile(BufferFile):
-    """Whoosh's file for a part of a memory-mapped segment, minus its private copy.
-
-    BufferFile wraps the part in io.BytesIO, which copies a memoryview: every
-    process held its own copy of the postings (57 MB of a 10,000-post index,
-    measured; it grows with the index).  Block reads already go through the
-    view (``get``); sequential reads now do too, so the pages stay in the
-    page cache, shared by every worker.
-    """
-
-    def __init__(self, buf, name=None, onclose=None):
-        super().__init__(b"", name=name, onclose=onclose)
-        self._buf = buf
-        self.file = _ViewReader(memoryview(buf))
-
-
-compound.BufferFile = _MappedFile
 
 
 def _remembered(stored_fields, capacity: int):
@@ -117,7 +56,7 @@ class Generation:
     def __init__(self, number: int, path: Path, facets: tuple[str, ...]):
         self.number = number
         self.path = path
-        self.ix, self.searcher = store.open_searcher(path)
+        self.ix, self.searcher = open_index(path)
         try:
             self._load(path, facets)
         except BaseException:
@@ -143,7 +82,7 @@ class Generation:
         # popular posts again and again), so the most recent are kept.
         self.searcher.stored_fields = _remembered(self.searcher.stored_fields, STORED_FIELDS_REMEMBERED)
         self.meta = store.read_json(path / store.META, {}) or {}
-        forms = store.read_json(path / FACETS_FILE, {}) or {}
+        forms = store.read_json(path / store.FACETS_FILE, {}) or {}
         reader = self.searcher.reader()
         self.doc_count = reader.doc_count()
         # Arrays, not sets of Python ints: a set costs ~60 bytes a post, a

@@ -263,7 +263,7 @@ def build(app) -> dict:
             **auth_errors,
         },
     }})
-    from . import __version__
+    from .. import __version__
 
     return {
         "openapi": "3.1.0",

@@ -11,9 +11,7 @@ shape a result (facets, limits) are fixed for the life of the app.
 from __future__ import annotations
 
 import threading
-import time
 from collections import OrderedDict
-from typing import Any, Mapping
 
 # ~10-30 KB a response dict: at most a few tens of MB per worker.
 CACHE_ENTRIES = 1024
@@ -65,29 +63,3 @@ class ResultCache:
             "misses": self.misses,
             "hit_rate": self.hits / looked if looked else 0.0,
         }
-
-
-def request_key(req, base_path: str) -> tuple:
-    # params() is the request as the toggle/next URLs spell it, so two
-    # requests with equal keys get byte-identical responses.
-    return (base_path, req.page, tuple(req.params()))
-
-
-def cached_search(generation, req, settings: Mapping[str, Any], base_path: str) -> dict:
-    """``search.run`` through the generation's cache (``took_ms`` is this call's time)."""
-    from . import search as search_mod
-    from . import synonyms
-
-    started = time.perf_counter()
-    # The synonyms file is read at query time: an edit must not be hidden by the cache.
-    key = request_key(req, base_path) + (synonyms.stamp(settings.get("synonyms_file")),)
-    cached = generation.cache.get(key)
-    if cached is None:
-        incomplete = generation.incomplete_answers
-        cached = search_mod.run(generation, req, settings, base_path)
-        if generation.incomplete_answers == incomplete:  # else: answered without typo corrections
-            generation.cache.put(key, cached)
-        return dict(cached)
-    result = dict(cached)
-    result["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
-    return result

@@ -16,23 +16,20 @@ from __future__ import annotations
 
 import bisect
 import heapq
-import re
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
 
 import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 from whoosh.analysis import STOP_WORDS
 
-from . import store
+from ..index.whoosh_internals import open_index
+from ..words import WORD
+from .urls import with_params
 
 
-# The stemming analyzer's token pattern, so a vocabulary word is a word the
-# text fields were built from ("u.s", "508", "a11y").
-WORD = re.compile(r"\w+(?:\.?\w+)*")
 MAX_SUGGESTIONS = 8
 # Which words a typo may be corrected to: words in at least this many posts.
 # Candidates are ranked by edits, then by how many posts use them, so a rare
@@ -174,7 +171,7 @@ def _build(gen) -> Vocabulary:
     # Its own reader: the generation's searcher reads shared file objects and
     # belongs to whichever request holds gen.lock; a build through it would
     # hold every request of this worker until done.
-    _, searcher = store.open_searcher(gen.path)
+    _, searcher = open_index(gen.path)
     try:
         return _build_from(gen, searcher.reader())
     finally:
@@ -234,10 +231,6 @@ def _build_from(gen, reader) -> Vocabulary:
 # --- type-ahead ---------------------------------------------------------
 
 
-def _search_url(base: str, pairs: list[tuple[str, str]]) -> str:
-    return f"{base}?{urlencode(pairs)}"
-
-
 def typeahead(gen, q: str, page_path: str = "/search", limit: int = MAX_SUGGESTIONS) -> list[dict]:
     """Completions of what a visitor has typed so far, most useful first.
 
@@ -265,7 +258,7 @@ def typeahead(gen, q: str, page_path: str = "/search", limit: int = MAX_SUGGESTI
             pool = [(vocab.df[w], w) for w in vocab.prefix_words(partial) if w not in STOP_WORDS]
         for _, word in heapq.nlargest(limit, pool, key=lambda nw: (nw[0], -len(nw[1]))):
             text = f"{lead} {word}".strip()
-            terms.append({"text": text, "kind": "term", "url": _search_url(page_path, [("q", text)])})
+            terms.append({"text": text, "kind": "term", "url": with_params(page_path, [("q", text)])})
 
     def candidates(prefixes: dict[str, list[int]]) -> list[int]:
         """Entries having every finished word and a word starting with the unfinished one."""
@@ -283,7 +276,7 @@ def typeahead(gen, q: str, page_path: str = "/search", limit: int = MAX_SUGGESTI
     for number in candidates(vocab.tag_prefixes):
         value, _count, tag_words = vocab.tags[number]
         if all(w in tag_words for w in done):
-            tags.append({"text": value, "kind": "tag", "url": _search_url(page_path, [("tags", value)])})
+            tags.append({"text": value, "kind": "tag", "url": with_params(page_path, [("tags", value)])})
             if len(tags) >= limit:
                 break
 

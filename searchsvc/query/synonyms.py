@@ -14,15 +14,14 @@ modification time or size changes, so an edit counts at the next search.
 from __future__ import annotations
 
 import os
-import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .settings import PACKAGE_DIR
+from ..settings import PACKAGE_DIR
+from ..words import WORD
 
 DEFAULT_FILE = PACKAGE_DIR / "data" / "synonyms.txt"
-WORD = re.compile(r"\w+(?:\.?\w+)*")
 MAX_PHRASE_WORDS = 8
 
 

@@ -14,7 +14,7 @@ import sys
 import unicodedata
 from html import escape
 
-from .schema import text_analyzer
+from ..index.schema import text_analyzer
 
 _ANALYZER = text_analyzer()
 WINDOW_CHARS = 200

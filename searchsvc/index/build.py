@@ -1,0 +1,335 @@
+"""Content folder -> a new published index generation, in four steps.
+
+1. ``plan_changes``: compare the content folder with the live generation's
+   manifest (a file whose size and modification time match is not read
+   again) and decide between a full and an incremental build;
+2. ``build_generation``: parse what changed and write it into a new
+   generation directory (full: a fresh index, in worker processes when there
+   are many files; incremental: hard links to the live generation's files,
+   which Whoosh never modifies in place, plus a new segment);
+3. ``write_metadata``: the manifest, facets and sizes beside the index;
+4. ``store.publish``/``store.prune``: switch ``current`` atomically.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from whoosh import index as whoosh_index
+
+from ..ingest.document import Document
+from ..ingest.walk import scan
+from . import store
+from .manifest import MANIFEST_FORMAT, FileResult, config_fingerprint, display_forms, read_manifest
+from .report import ReindexReport
+from .schema import build_schema, to_fields
+from .segments import PARALLEL_MIN_FILES, build_segments, parse_all
+from .whoosh_internals import open_index, open_writer
+
+
+class ReindexFailed(Exception):
+    """The run could not publish a generation; the served index is untouched."""
+
+
+def reindex(
+    content_dir: Path,
+    index_dir: Path,
+    settings: Mapping[str, Any],
+    full: bool = False,
+    progress_start: Callable[[int], Callable[[int], None]] | None = None,
+    workers: int | None = None,
+    lock: store.ReindexLock | None = None,
+) -> ReindexReport:
+    """Index ``content_dir`` into a new generation of ``index_dir``.
+
+    Raises store.ReindexRunning when another run holds the lock and
+    ReindexFailed when nothing could be published (the live index is then
+    untouched and the lock released).
+    """
+    started = time.monotonic()
+    content_dir = Path(content_dir)
+    index_dir = Path(index_dir)
+    if not content_dir.is_dir():
+        raise ReindexFailed(f"content directory {content_dir} does not exist or is not a directory")
+    store.ensure_index_dir(index_dir)
+    with lock or store.ReindexLock(index_dir) as lock:
+        notices = []
+        if lock.stale_pid:
+            notices.append(f"cleared a lock left by process {lock.stale_pid}, which is no longer running")
+        leftovers = store.remove_leftovers(index_dir)
+        if leftovers:
+            notices.append(f"removed {len(leftovers)} unfinished build(s) left by an interrupted reindex: {', '.join(leftovers)}")
+        plan = plan_changes(content_dir, index_dir, settings, full)
+        plan.notices[:0] = notices
+        progress = progress_start(len(plan.jobs)) if progress_start else None
+        changes = Changes(plan)
+        workers = workers or os.cpu_count() or 1
+        if not plan.full:
+            for result in parse_all(plan.jobs, progress, workers):
+                changes.take(result)
+        if not plan.full and not changes.any():
+            report = changes.report(plan.live)
+        else:
+            number = build_generation(index_dir, content_dir, plan, changes, settings, workers, progress)
+            store.prune(index_dir)
+            report = changes.report(number)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+@dataclass
+class ChangePlan:
+    """What the content folder holds against the live generation's manifest."""
+
+    fingerprint: str
+    full: bool
+    live: int | None
+    live_dir: Path | None
+    old_files: dict[str, list]  # id -> manifest entry [size, mtime_ns, status, (reason)]
+    old_facets: dict | None  # id -> facet values; None until read
+    jobs: list  # parse jobs for new and changed files
+    files: dict[str, list]  # the new manifest's entries, the unchanged ones already in
+    changed: set[str]  # ids of changed files that the live manifest has
+    unchanged: list[str]
+    removed: list[str]  # ids indexed in the live generation whose files are gone
+    notices: list[str] = field(default_factory=list)
+
+
+def plan_changes(content_dir: Path, index_dir: Path, settings: Mapping[str, Any], full: bool) -> ChangePlan:
+    """Compare the folder with the live manifest; decide full or incremental."""
+    fingerprint = config_fingerprint(settings)
+    live = store.current_generation(index_dir)
+    live_dir = index_dir / store.gen_name(live) if live is not None else None
+    manifest, old_facets = read_manifest(live_dir) if live_dir and not full else (None, None)
+    notices = []
+    if full or manifest is None or manifest.get("config") != fingerprint or not generation_intact(live_dir):
+        if not full and live is not None:
+            notices.append(f"generation {live} is unreadable or was built with other settings; rebuilding in full")
+        full = True
+        manifest, old_facets = {"files": {}}, {}
+    old_files: dict[str, list] = manifest["files"]
+    found = scan(content_dir)
+    jobs, files, changed, unchanged = [], {}, set(), []
+    # One settings dict shared by every job (a copy each was ~1 KB a post of
+    # a reindex's memory; pickling a chunk then sends it once).
+    job_settings, root = dict(settings), str(content_dir)
+    for rel, (path, size, mtime_ns) in found.items():
+        old = old_files.get(rel)
+        if old and old[0] == size and old[1] == mtime_ns:
+            files[rel] = old
+            unchanged.append(rel)
+            continue
+        if old:
+            changed.add(rel)
+        jobs.append((str(path), root, job_settings, rel, size, mtime_ns))
+    removed = [rel for rel, old in old_files.items() if rel not in found and old[2] == "indexed"]
+    return ChangePlan(fingerprint, full, live, live_dir, old_files, old_facets, jobs, files, changed, unchanged, removed, notices)
+
+
+class Changes:
+    """The parse results of a run, sorted into what the new generation adds, updates and deletes."""
+
+    def __init__(self, plan: ChangePlan):
+        self.plan = plan
+        self.files = plan.files
+        self.facets: dict[str, dict] = {}
+        self.to_add: list[Document] = []
+        self.to_update: list[Document] = []
+        self.to_delete: list[str] = list(plan.removed)
+        self.added_by_workers = 0  # indexed by a segment worker as it parsed them
+        self.added_directly = 0  # written by a full single-process build as they were parsed
+        self.failed: list[tuple[str, str]] = []
+        self.unpublished = 0
+        self.warnings: list[str] = []
+        for rel in plan.unchanged:
+            entry = self.files[rel]
+            if entry[2] == "failed":
+                self.failed.append((rel, entry[3] if len(entry) > 3 else ""))
+            elif entry[2] == "unpublished":
+                self.unpublished += 1
+
+    def take(self, result: FileResult) -> None:
+        """Sort one parse result in."""
+        plan = self.plan
+        self.files[result.id] = result.manifest_entry()
+        was_indexed = result.id in plan.changed and plan.old_files[result.id][2] == "indexed"
+        if result.facets:
+            self.facets[result.id] = result.facets
+        if result.status == "indexed":
+            self.warnings.extend(result.warnings)
+            if result.document is None:  # indexed by a worker process already
+                self.added_by_workers += 1
+            else:
+                (self.to_update if was_indexed else self.to_add).append(result.document)
+        else:
+            if was_indexed:
+                self.to_delete.append(result.id)
+            if result.status == "failed":
+                self.failed.append((result.id, result.reason))
+            else:
+                self.unpublished += 1
+
+    def any(self) -> bool:
+        """Whether the new generation would differ from the live one."""
+        return bool(self.to_add or self.to_update or self.to_delete) or self.files != self.plan.old_files
+
+    def documents(self) -> int:
+        return sum(1 for entry in self.files.values() if entry[2] == "indexed")
+
+    def report(self, generation: int | None) -> ReindexReport:
+        return ReindexReport(
+            added=self.added_by_workers + self.added_directly + len(self.to_add),
+            updated=len(self.to_update),
+            removed=len(self.to_delete),
+            unchanged=sum(1 for rel in self.plan.unchanged if self.files[rel][2] == "indexed"),
+            unpublished=self.unpublished,
+            failed=sorted(self.failed),
+            warnings=self.warnings,
+            notices=self.plan.notices,
+            full=self.plan.full,
+            generation=generation,
+            documents=self.documents(),
+        )
+
+
+def build_generation(index_dir, content_dir, plan: ChangePlan, changes: Changes, settings, workers, progress) -> int:
+    """Write the new generation and publish it; returns its number.
+
+    On any failure the building directory is removed and the live
+    generation stays as it was.
+    """
+    number = (store.generations(index_dir) or [0])[0] + 1
+    building = store.building_dir(index_dir, number)
+    facets = tuple(settings["facets"])
+    writer = None
+    try:
+        if plan.full:
+            building.mkdir()
+            ix = whoosh_index.create_in(str(building), build_schema(facets))
+        else:
+            link_generation(plan.live_dir, building)
+            ix = whoosh_index.open_dir(str(building))
+        in_segments = plan.full and workers > 1 and len(plan.jobs) >= PARALLEL_MIN_FILES
+        segments = None
+        if in_segments:
+            segments, results = build_segments(building, plan.jobs, facets, workers, progress)
+            for result in results:
+                changes.take(result)
+        writer = open_writer(ix, limitmb=128)
+        for rel in changes.to_delete:
+            writer.delete_by_term("id", rel)
+        for doc in changes.to_update:
+            writer.update_document(**to_fields(doc, facets))
+        for doc in changes.to_add:
+            writer.add_document(**to_fields(doc, facets))
+        if segments is not None:
+            writer.commit_segments(segments)
+        else:
+            if plan.full:
+                _add_while_parsing(writer, plan, changes, facets, workers, progress)
+            writer.commit(optimize=plan.full)
+        writer = None
+        write_metadata(building, number, plan, changes, content_dir)
+        store.publish(index_dir, building, number)
+    except BaseException as exc:
+        if writer is not None:
+            try:
+                writer.cancel()
+            except Exception:
+                pass
+        store.remove_leftovers(index_dir)
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            raise ReindexFailed(f"disk full while writing generation {number}; the served index is unchanged") from exc
+        if isinstance(exc, OSError):
+            raise ReindexFailed(f"could not write generation {number}: {exc}; the served index is unchanged") from exc
+        raise
+    return number
+
+
+def _add_while_parsing(writer, plan: ChangePlan, changes: Changes, facets, workers, progress) -> None:
+    """A full build of few files: each document is written as soon as it is parsed (memory stays flat)."""
+    for result in parse_all(plan.jobs, progress, workers):
+        changes.take(result)
+        for doc in changes.to_add:
+            writer.add_document(**to_fields(doc, facets))
+        changes.added_directly += len(changes.to_add)
+        changes.to_add.clear()
+
+
+def write_metadata(building: Path, number: int, plan: ChangePlan, changes: Changes, content_dir: Path) -> None:
+    """The manifest, each post's facets, their display forms and meta.json (with the Whoosh files' sizes)."""
+    if plan.old_facets is None:
+        plan.old_facets = store.read_json(plan.live_dir / store.POST_FACETS_FILE, {}) or {}
+    facets = changes.facets
+    for rel in plan.unchanged:
+        if rel in plan.old_facets:
+            facets[rel] = plan.old_facets[rel]
+    store.write_json(building / store.MANIFEST, {"format": MANIFEST_FORMAT, "config": plan.fingerprint, "files": changes.files})
+    store.write_json(building / store.POST_FACETS_FILE, facets)
+    store.write_json(building / store.FACETS_FILE, display_forms(facets.values()))
+    store.write_json(
+        building / store.META,
+        {
+            "generation": number,
+            "documents": changes.documents(),
+            "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "content_dir": str(content_dir),
+            "full": plan.full,
+            "files": whoosh_files(building),
+        },
+    )
+
+
+def whoosh_files(gen_dir: Path) -> dict[str, int]:
+    """Name -> size of a generation's Whoosh files (what meta.json records at publish)."""
+    return {
+        e.name: e.stat().st_size
+        for e in os.scandir(gen_dir)
+        if e.is_file(follow_symlinks=False) and e.name not in store.OWN_FILES and not e.name.endswith("_WRITELOCK")
+    }
+
+
+def generation_intact(path: Path) -> bool:
+    """Whether the live generation's files are as published.
+
+    A torn file (a crash, a full disk, a stray truncation) has another size,
+    so comparing sizes with meta.json finds it with a few stat calls, where
+    opening the index with Whoosh took a seventh of an unchanged run.
+    Generations published before sizes were recorded are opened instead.
+    """
+    recorded = (store.read_json(path / store.META, {}) or {}).get("files")
+    if not isinstance(recorded, dict):
+        return generation_opens(path)
+    try:
+        return whoosh_files(path) == recorded
+    except OSError:
+        return False
+
+
+def generation_opens(path: Path) -> bool:
+    try:
+        _, searcher = open_index(path)
+        with searcher:
+            searcher.doc_count()
+        return True
+    except Exception:
+        return False
+
+
+def link_generation(source: Path, target: Path) -> None:
+    """A new building directory holding hard links to ``source``'s Whoosh files."""
+    target.mkdir()
+    for entry in os.scandir(source):
+        # Whoosh's lock file is not data: linked, one inode would lock every
+        # generation at once, and a writer leaked by a failed run (ENOSPC in
+        # its constructor) then blocked all later runs with LockError.
+        if entry.name.endswith("_WRITELOCK"):
+            continue
+        if entry.is_file(follow_symlinks=False) and entry.name not in store.OWN_FILES:
+            os.link(entry.path, target / entry.name)

@@ -1,0 +1,87 @@
+"""A generation's manifest: what each content file was when it was indexed.
+
+``manifest.json`` maps each file's id to ``[size, mtime_ns, status]`` (and,
+for a failed file, the reason), plus the fingerprint of the settings that
+shape extraction; an incremental reindex compares the content folder with it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from ..ingest.document import Document
+from ..words import facet_key
+from . import store
+
+MANIFEST_FORMAT = 2
+
+
+@dataclass
+class FileResult:
+    """One content file after parsing: indexed (with its document), failed or unpublished."""
+
+    id: str
+    size: int
+    mtime_ns: int
+    status: str  # "indexed" | "failed" | "unpublished"
+    reason: str = ""
+    document: Document | None = None
+    facets: dict[str, list[str]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def manifest_entry(self) -> list:
+        """[size, mtime_ns, status] and, for a failed post, the reason."""
+        entry = [self.size, self.mtime_ns, self.status]
+        if self.reason:
+            entry.append(self.reason)
+        return entry
+
+
+def read_manifest(gen_dir: Path) -> tuple[dict | None, dict | None]:
+    """(manifest, post facets) of a generation; post facets None until needed.
+
+    A manifest written before format 2 held each post's facets in its entry
+    ({"size", "mtime_ns", "status", "reason", "facets"}): it is converted.
+    """
+    manifest = store.read_json(gen_dir / store.MANIFEST)
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+        return None, None
+    if manifest.get("format") == MANIFEST_FORMAT:
+        return manifest, None
+    files, post_facets = {}, {}
+    for rel, old in manifest["files"].items():
+        files[rel] = [old["size"], old["mtime_ns"], old["status"]] + ([old["reason"]] if old.get("reason") else [])
+        if old.get("facets"):
+            post_facets[rel] = old["facets"]
+    return {"config": manifest.get("config"), "files": files}, post_facets
+
+
+def config_fingerprint(settings: Mapping[str, Any]) -> str:
+    """Settings that change what is extracted: a change forces a full rebuild."""
+    relevant = {k: settings[k] for k in ("facets", "url_pattern", "index_drafts", "index_expired", "max_post_bytes")}
+    relevant["schema_version"] = 1
+    return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=list).encode()).hexdigest()[:16]
+
+
+def display_forms(post_facets: Iterable[dict[str, list[str]]]) -> dict[str, dict[str, str]]:
+    """For each facet, normalised key -> the spelling most used in the posts."""
+    counts: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    keys: dict[str, str] = {}  # value -> facet_key(value): a few thousand values, 100k+ uses
+    for facets in post_facets:
+        for name, values in facets.items():
+            for value in values:
+                key = keys.get(value)
+                if key is None:
+                    key = keys[value] = facet_key(value)
+                counts[name][key][value] += 1
+    forms: dict[str, dict[str, str]] = {}
+    for name, keys in counts.items():
+        # Most used first; ties go to the alphabetically first spelling, so the
+        # choice does not depend on the order files were read in.
+        forms[name] = {key: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for key, c in keys.items()}
+    return forms

@@ -1,0 +1,137 @@
+"""Parsing content files, in worker processes when there are many.
+
+A full build runs in ``workers`` processes, each parsing and indexing a run
+of consecutive files into a Whoosh segment of its own (``build_segments``);
+an incremental run parses its few files in a process pool (``parse_all``).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Callable, Iterable
+
+from whoosh import index as whoosh_index
+
+from ..ingest.document import PostError, Unpublished
+from ..ingest.post import load_post
+from . import store
+from .manifest import FileResult
+from .schema import to_fields
+from .whoosh_internals import open_writer
+
+# Parsing (Markdown + HTML to text) dominates a full reindex; below this many
+# files a process pool costs more to start than it saves.
+PARALLEL_MIN_FILES = 200
+
+
+def parse_job(args) -> FileResult:
+    path, root, settings, rel, size, mtime_ns = args
+    try:
+        doc = load_post(Path(path), Path(root), settings)
+    except Unpublished as exc:
+        return FileResult(rel, size, mtime_ns, "unpublished", str(exc))
+    except PostError as exc:
+        return FileResult(rel, size, mtime_ns, "failed", str(exc))
+    return FileResult(rel, size, mtime_ns, "indexed", document=doc, facets=doc.facets, warnings=doc.warnings)
+
+
+def parse_all(jobs: list, progress: Callable[[int], None] | None, workers: int) -> Iterable[FileResult]:
+    if len(jobs) >= PARALLEL_MIN_FILES and workers > 1:
+        # detach_worker: a forked worker must not keep the reindex lock (or
+        # run on) after this process is killed (tests/test_crash.py).
+        with ProcessPoolExecutor(max_workers=workers, initializer=store.detach_worker, initargs=(os.getpid(),)) as pool:
+            for result in pool.map(parse_job, jobs, chunksize=16):
+                if progress:
+                    progress(1)
+                yield result
+    else:
+        for job in jobs:
+            result = parse_job(job)
+            if progress:
+                progress(1)
+            yield result
+
+
+def _shares(jobs: list, parts: int) -> list[list]:
+    """``jobs`` cut into at most ``parts`` runs of consecutive files of about equal bytes."""
+    total = sum(job[4] for job in jobs) or 1
+    shares: list[list] = [[]]
+    done = 0
+    for job in jobs:
+        if done >= total * len(shares) / parts and len(shares) < parts:
+            shares.append([])
+        shares[-1].append(job)
+        done += job[4]
+    return [share for share in shares if share]
+
+
+def _segment_worker(building: str, jobs: list, facets: tuple, conn, parent_pid: int) -> None:
+    """In a forked process: parse and index ``jobs`` into a segment of ``building``."""
+    store.detach_worker(parent_pid)
+    try:
+        writer = open_writer(whoosh_index.open_dir(building), _lk=False, limitmb=64)
+        results, unsent = [], 0
+        for job in jobs:
+            result = parse_job(job)
+            if result.document is not None:
+                writer.add_document(**to_fields(result.document, facets))
+                result.document = None  # the parent needs only the manifest entry
+            results.append(result)
+            unsent += 1
+            if unsent == 16:
+                conn.send(("progress", unsent))
+                unsent = 0
+        segment = writer.finish_segment()
+        conn.send(("progress", unsent))
+        conn.send(("done", (segment, results)))
+    except BaseException as exc:  # ENOSPC must reach the parent as itself
+        conn.send(("error", exc))
+    finally:
+        conn.close()
+
+
+def build_segments(building: Path, jobs: list, facets: tuple, workers: int, progress) -> tuple[list, list[FileResult]]:
+    """Parse and index ``jobs`` in ``workers`` processes, each writing one segment.
+
+    Parsing and indexing are both pure Python: in one process they took the
+    sum of both (parse in a pool, index in the parent: the parent's indexing
+    and its final write were the critical path).  Here each process does both
+    for a run of consecutive files, so the segments, in order, number the
+    documents exactly as a serial build does.
+    """
+    context = multiprocessing.get_context("fork")
+    processes, pending, outcome = [], {}, {}
+    try:
+        for number, share in enumerate(_shares(jobs, workers)):
+            receive, send = context.Pipe(duplex=False)
+            process = context.Process(target=_segment_worker, args=(str(building), share, facets, send, os.getpid()), daemon=True)
+            process.start()
+            send.close()
+            processes.append(process)
+            pending[receive] = number
+        while pending:
+            for conn in multiprocessing.connection.wait(list(pending)):
+                try:
+                    kind, payload = conn.recv()
+                except EOFError:
+                    raise RuntimeError("a reindex worker process died without a word") from None
+                if kind == "progress":
+                    if progress:
+                        progress(payload)
+                elif kind == "done":
+                    outcome[pending.pop(conn)] = payload
+                    conn.close()
+                else:
+                    raise payload
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+    ordered = [outcome[n] for n in sorted(outcome)]
+    segments = [segment for segment, _ in ordered if segment is not None]
+    return segments, [result for _, results in ordered for result in results]

@@ -1,0 +1,360 @@
+"""Every use of a private part of a pinned library, in one fenced module.
+
+Whoosh 2.7.4 is the last release (2016) and is pinned exactly in setup.cfg;
+this module refuses any other version on import, so an upgrade fails loudly
+here instead of silently somewhere else.  Each hook below says what it
+replaces, what it buys (measured) and the test that proves it equal to
+Whoosh's own path.  Nothing outside this module touches ``whoosh.filedb``,
+``whoosh.codec``, ``whoosh.matching`` or a private Whoosh name
+(tests/test_layout.py checks).
+
+1. ``IndexWriter`` (Whoosh's SegmentWriter): reads each field's lengths
+   column once per segment (Whoosh read it once per posting: 4.56 -> 3.58 s
+   for the corpus build), and writes or publishes segments built by
+   several processes (``finish_segment``/``commit_segments``, with
+   ``_finalize_segment``/``_commit_toc``).  Test: tests/test_schema.py
+   compares every term's postings, lengths and stored fields with Whoosh's
+   own writer.
+2. ``StemmedText``: the stemming chain (tokenizer, lower case, stop words,
+   Porter) in one loop, emitting the Positions format's bytes itself
+   (analysis 2.4 -> 1.05 s on the corpus).  Test: tests/test_schema.py,
+   postings identical to Whoosh's on the sample posts and Hypothesis text.
+3. ``read_posting``: a term's postings a block at a time from the W3 block
+   matcher's arrays (``_read_weights``/``_data``/``_next_block``): a common
+   word at 100,000 posts 75 -> 38 ms.  Test: tests/test_perf_contracts.py,
+   equal to ``items_as("weight")`` on the corpus and with deletions.
+4. ``install_mapped_buffers``: compound segment parts read through the
+   mmap instead of a private copy per process (a worker at 100,000 posts:
+   2.4 GB -> 570 MB).  Installed explicitly by ``create_app`` and the CLI,
+   never as a side effect of an import.
+5. ``open_index``: opens an index and a searcher, closing every file opened
+   on the way when a torn file makes it fail (Whoosh leaks them).
+"""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+import whoosh
+from whoosh import analysis, fields, formats
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
+from whoosh.filedb import compound
+from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import BufferFile
+from whoosh.lang.porter import stem
+from whoosh.system import pack_uint
+from whoosh.util.numeric import byte_to_length
+from whoosh.writing import SegmentWriter
+
+from ..words import WORD
+
+PINNED = (2, 7, 4)
+if tuple(whoosh.__version__[:3]) != PINNED:
+    raise ImportError(
+        f"searchsvc needs Whoosh {'.'.join(map(str, PINNED))} exactly (its private parts are used in "
+        f"searchsvc/index/whoosh_internals.py); found {'.'.join(map(str, whoosh.__version__))}"
+    )
+
+
+# --- 1. the segment writer ---------------------------------------------------
+
+
+class _FieldLengths:
+    """A per-document reader whose ``doc_field_length`` reads each column once."""
+
+    def __init__(self, reader):
+        self._reader = reader
+        self._tables: dict[str, list | None] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default=0):
+        try:
+            table = self._tables[fieldname]
+        except KeyError:
+            table = self._tables[fieldname] = self._load(fieldname)
+        if table is None:
+            return default
+        return table[docnum]
+
+    def _load(self, fieldname: str) -> list | None:
+        column = f"_{fieldname}_len"  # the W3 codec's name for it
+        if not self._reader.has_column(column):
+            return None
+        return [byte_to_length(b) if b else None for b in self._reader.column_reader(column, LENGTHS_COLUMN)]
+
+    def __getattr__(self, name):
+        return getattr(self._reader, name)
+
+
+class IndexWriter(SegmentWriter):
+    def per_document_reader(self):
+        return _FieldLengths(super().per_document_reader())
+
+    # A full build in several processes (index/segments.py) is what
+    # Whoosh's MultiSegmentWriter does, with the parsing moved into the
+    # processes too: each writes a segment (``finish_segment``), and one
+    # writer then publishes them all in a new table of contents.
+
+    def finish_segment(self):
+        """Write this writer's documents as a segment, not yet listed in any TOC; None if empty."""
+        if not self.docnum:
+            self._close_segment()
+            return None
+        return self._finalize_segment()
+
+    def commit_segments(self, segments: list) -> None:
+        """Publish ``segments`` (in document order) as the whole index; this writer adds nothing."""
+        if self.segments or self.docnum:
+            raise ValueError("commit_segments() is for a new, empty index")
+        self._close_segment()
+        self._commit_toc(list(segments))
+        self._finish()
+
+
+def open_writer(ix, **kwargs) -> IndexWriter:
+    """``ix.writer(**kwargs)``, with field lengths read once per field."""
+    return IndexWriter(ix, **kwargs)
+
+
+# --- 2. stemmed text in one loop --------------------------------------------
+
+
+def text_analyzer():
+    """The text fields' analyzer; StemmedText recognises it and takes its one-loop path.
+
+    >>> [t.text for t in text_analyzer()("Searching the posts")]
+    ['search', 'post']
+    """
+    # Whoosh's StemmingAnalyzer drops words under 2 letters; "5 g" or "a11y"
+    # should survive, so minsize is 1.
+    return analysis.StemmingAnalyzer(minsize=1)
+
+
+class StemmedText(fields.TEXT):
+    """A TEXT field whose indexing runs the stemming chain in one loop.
+
+    Whoosh analyses a value through four chained generators (tokenizer,
+    lower case, stop words, stemmer) and then groups the tokens by word:
+    about half of building the index (profiled on the real corpus).  The
+    loop below does the same steps in the same order, so the postings are
+    identical (tests/test_perf_contracts.py compares them on the sample
+    posts); any other analyzer, or a call with options (query time,
+    highlighting), goes through Whoosh's own code.
+    """
+
+    def index(self, value, **kwargs):
+        stops = _stemming_chain(self.analyzer)
+        if stops is None or kwargs or type(value) is not str or type(self.format) is not formats.Positions:
+            return super().index(value, **kwargs)
+        return _index_stemmed(value, stops, self.format)
+
+
+class _Stems(dict):
+    """word -> Porter stem, computed on first sight (Whoosh's own cache is an LFU in Python)."""
+
+    def __missing__(self, word: str) -> str:
+        found = self[word] = stem(word)
+        return found
+
+
+_STEMS = _Stems()
+_MAX_STEMS = 200_000
+
+
+def _stemming_chain(analyzer):
+    """(pattern, stop words) of a StemmingAnalyzer(minsize=1), else None."""
+    items = getattr(analyzer, "items", None)
+    if (
+        not isinstance(items, list)
+        or len(items) != 4
+        or [type(i) for i in items]
+        != [analysis.RegexTokenizer, analysis.LowercaseFilter, analysis.StopFilter, analysis.StemFilter]
+        or items[0].gaps
+        or items[0].expression.pattern != analysis.tokenizers.default_pattern.pattern
+        or (items[2].min, items[2].max, items[2].renumber) != (1, None, True)
+        or items[3].ignore
+        or items[3].stemfn is not stem
+        or items[3].lang
+    ):
+        return None
+    return items[2].stops
+
+
+# Whoosh's default token pattern without its capturing group, so findall
+# returns whole words.
+_WORDS = WORD
+
+
+def _index_stemmed(value: str, stops, fmt):
+    if value.isascii():
+        words = _WORDS.findall(value.lower())
+    else:
+        # Words are found before lower-casing, as Whoosh does ("İ" lowers to
+        # "i" and a combining dot, which is no word character); they are
+        # lowered in one call, NUL-separated, which keeps a word's end its
+        # own (a final sigma stays final).
+        words = _WORDS.findall(value)
+        words = "\0".join(words).lower().split("\0") if words else words
+    first = 0
+    while first < len(words) and words[first] in stops:
+        first += 1
+    # The stop filter renumbers: the first word kept keeps its place, each
+    # later one follows it.
+    kept = [w for w in words[first:] if w not in stops]
+    if len(_STEMS) > _MAX_STEMS:
+        _STEMS.clear()
+    positions: dict[str, list[int]] = {}
+    get = positions.get
+    for pos, word in enumerate(map(_STEMS.__getitem__, kept), first):
+        found = get(word)
+        if found is None:
+            positions[word] = [pos]
+        else:
+            found.append(pos)
+    boost = fmt.field_boost
+    for word, found in positions.items():
+        count = len(found)
+        if count > 1:
+            found = [found[0]] + [b - a for a, b in zip(found, found[1:])]
+        # Positions.encode: the count, then the pickled position deltas.
+        yield (word.encode("utf-8"), count, float(count) * boost, pack_uint(count) + pickle.dumps(found, 2))
+
+
+# --- 3. postings a block at a time --------------------------------------------
+
+_EMPTY_IDS = np.zeros(0, dtype=np.int32)
+_EMPTY_TFS = np.zeros(0, dtype=np.float64)
+
+
+def read_posting(reader, name: str, stem: str) -> tuple[np.ndarray, np.ndarray]:
+    """(docnums, weights) of a term: = ``reader.postings(name, stem).items_as("weight")``.
+
+    Whoosh yields one posting at a time through several Python calls (at
+    100,000 posts a common word took ~100 ms); a segment's own matcher holds
+    each block's ids and weights as arrays, so those are taken a block at a
+    time (Whoosh 2.7.4's block reader, pinned in setup.cfg; other matchers,
+    e.g. a segment with deletions, go the general way).
+    """
+    ids: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    for leaf, offset in reader.leaf_readers():
+        if (name, stem) not in leaf:
+            continue
+        matcher = leaf.postings(name, stem)
+        if type(matcher) is W3LeafMatcher:
+            while matcher.is_active():
+                matcher._read_weights()  # (also reads the block)
+                block_ids = np.asarray(matcher._data[0], dtype=np.int64)
+                if not matcher._byteids:  # delta-coded, as whoosh.util.numlists.delta_decode undoes
+                    block_ids = np.cumsum(block_ids)
+                ids.append(block_ids + offset)
+                weights.append(np.asarray(matcher._weights, dtype=np.float64))
+                matcher._next_block()
+        else:
+            pairs = list(matcher.items_as("weight"))
+            ids.append(np.fromiter((d + offset for d, _ in pairs), dtype=np.int64, count=len(pairs)))
+            weights.append(np.fromiter((w for _, w in pairs), dtype=np.float64, count=len(pairs)))
+    if not ids:
+        return _EMPTY_IDS, _EMPTY_TFS
+    return np.concatenate(ids).astype(np.int32), np.concatenate(weights)
+
+
+# --- 4. segments read through the mmap ----------------------------------------
+
+
+class _ViewReader:
+    """A read-only file over a memoryview, without copying it."""
+
+    def __init__(self, view: memoryview):
+        self._view = view
+        self._pos = 0
+
+    def read(self, size: int = -1) -> bytes:
+        end = len(self._view) if size is None or size < 0 else min(len(self._view), self._pos + size)
+        data = bytes(self._view[self._pos : end])
+        self._pos = max(self._pos, end)
+        return data
+
+    def peek(self, size: int = 0) -> bytes:
+        # pickle.load reads ahead through peek: one call a pickle, not one an opcode
+        return bytes(self._view[self._pos : self._pos + min(max(size, 1), 4096)])
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def readline(self, size: int = -1) -> bytes:
+        view = self._view[self._pos :]
+        limit = len(view) if size is None or size < 0 else min(size, len(view))
+        newline = bytes(view[:limit]).find(b"\n")
+        return self.read(limit if newline == -1 else newline + 1)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = (0, self._pos, len(self._view))[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def close(self) -> None:
+        pass
+
+
+class _MappedFile(BufferFile):
+    """Whoosh's file for a part of a memory-mapped segment, minus its private copy.
+
+    BufferFile wraps the part in io.BytesIO, which copies a memoryview: every
+    process held its own copy of the postings (57 MB of a 10,000-post index,
+    measured; it grows with the index).  Block reads already go through the
+    view (``get``); sequential reads now do too, so the pages stay in the
+    page cache, shared by every worker.
+    """
+
+    def __init__(self, buf, name=None, onclose=None):
+        super().__init__(b"", name=name, onclose=onclose)
+        self._buf = buf
+        self.file = _ViewReader(memoryview(buf))
+
+
+def install_mapped_buffers() -> None:
+    """Make Whoosh read compound segment parts through the mmap (process-wide)."""
+    compound.BufferFile = _MappedFile
+
+
+# --- 5. opening an index without leaking files --------------------------------
+
+
+def open_index(path: Path):
+    """Open the Whoosh index in ``path`` and a searcher on it: (index, searcher).
+
+    Whoosh leaves its files open when a torn TOC or segment makes opening
+    fail (found by tests/test_crash.py), so every file opened on the way is
+    closed on failure; on success the searcher owns them.
+    """
+    opened: list = []
+
+    class _Tracking(FileStorage):
+        def open_file(self, name, **kwargs):
+            handle = super().open_file(name, **kwargs)
+            if tracking:
+                opened.append(handle)
+            return handle
+
+    tracking = True
+    try:
+        ix = _Tracking(str(path)).open_index()
+        searcher = ix.searcher()
+    except BaseException:
+        for handle in opened:
+            try:
+                handle.close()
+            except Exception:
+                pass
+        raise
+    finally:
+        tracking = False
+        opened = []
+    return ix, searcher

@@ -1,0 +1,128 @@
+"""Query text -> a Whoosh query, for the query language.
+
+The public query language is deliberately small: words, "phrases",
+AND/OR/NOT, +/-word, ``title:``/``tags:``/``authors:`` and a trailing
+``prefix*``, which expands to a bounded number of index terms.  Whoosh's
+default parser also offers wildcards, fuzzy terms, regexes and ranges, each
+of which can take seconds on a small index (RELIABILITY.md test 1), so those
+plugins are simply not loaded.  ``is_plain`` tells a query of plain words
+(ranked by query/ranking.py's plan) from one that uses this syntax.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+
+from whoosh import qparser, query as wq
+
+from ..index.schema import QUERY_FIELDS, TEXT_FIELDS
+from .ranking import FIELD_BOOSTS
+
+MAX_GROUP_DEPTH = 8
+MIN_PREFIX_CHARS = 2
+_SYNTAX = re.compile(r"[\"():*?~^+\[\]{}<>=!\\]|(?<!\w)'|'(?!\w)|(?:^|\s)-|\b(?:AND|OR|NOT|TO)\b|\w:")
+
+
+def is_plain(q: str) -> bool:
+    """Words only: no quotes, operators, fields, wildcards or brackets."""
+    return bool(q.strip()) and not _SYNTAX.search(q)
+
+
+def make_parser(schema, group=qparser.AndGroup) -> qparser.QueryParser:
+    fields_expr = r"(?P<text>" + "|".join(QUERY_FIELDS) + r"):"
+    plugins = [
+        qparser.PhrasePlugin(),
+        qparser.SingleQuotePlugin(),
+        qparser.FieldsPlugin(expr=fields_expr),
+        qparser.GroupPlugin(),
+        qparser.OperatorsPlugin(),
+        qparser.PlusMinusPlugin(),
+        qparser.WildcardPlugin(),
+        qparser.MultifieldPlugin(TEXT_FIELDS, fieldboosts=FIELD_BOOSTS),
+    ]
+    return qparser.QueryParser(None, schema, plugins=plugins, group=group)
+
+
+def _plain_words(q: str) -> str:
+    """The query with every bit of syntax made inert."""
+    return " ".join(re.sub(r"[^\w\s]+", " ", q).split())
+
+
+def _group_depth(q: str) -> int:
+    depth = deepest = 0
+    for char in q:
+        if char == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == ")":
+            depth = max(0, depth - 1)
+    return deepest
+
+
+def _bound_expansions(node, reader, max_expansions: int):
+    """Replace wildcard nodes: ``word*`` -> the most frequent matching terms."""
+    if isinstance(node, wq.Prefix):
+        prefix = node.text
+        if len(prefix) < MIN_PREFIX_CHARS:
+            return wq.NullQuery
+        terms = []
+        for term in reader.expand_prefix(node.fieldname, prefix):
+            terms.append(term.decode("utf-8") if isinstance(term, bytes) else term)
+            if len(terms) >= 10 * max_expansions:
+                break
+        terms.sort(key=lambda t: -reader.doc_frequency(node.fieldname, t))
+        terms = terms[:max_expansions]
+        if not terms:
+            return wq.NullQuery
+        return wq.Or([wq.Term(node.fieldname, t, boost=node.boost) for t in terms])
+    if isinstance(node, (wq.Wildcard, wq.Regex, wq.FuzzyTerm, wq.TermRange, wq.Every)):
+        text = re.sub(r"[*?]+", "", getattr(node, "text", "") or "")
+        return wq.Term(node.fieldname, text.lower(), boost=node.boost) if text else wq.NullQuery
+    if node.is_leaf():
+        return node
+    return node.apply(lambda child: _bound_expansions(child, reader, max_expansions))
+
+
+def parse_query(q: str, schema, reader, settings: Mapping[str, Any], group=qparser.AndGroup):
+    """Query text -> a Whoosh query, or None when nothing searchable is left."""
+    if _group_depth(q) > MAX_GROUP_DEPTH:
+        q = q.replace("(", " ").replace(")", " ")
+    parser = make_parser(schema, group)
+    try:
+        parsed = parser.parse(q)
+    except Exception:  # a query that does not parse is taken as plain words
+        try:
+            parsed = parser.parse(_plain_words(q))
+        except Exception:
+            # Plain words can still be operators: "NOT NOT NOT a" raised
+            # IndexError here, a 500 (tests/test_hostile_queries.py).
+            # Lower case, Whoosh's operators are ordinary words.
+            parsed = parser.parse(_plain_words(q).lower())
+    parsed = _bound_expansions(parsed, reader, settings["max_prefix_expansions"]).normalize()
+    if parsed is wq.NullQuery or isinstance(parsed, wq.NullQuery.__class__):
+        return None
+    return parsed
+
+
+def query_terms(parsed) -> set[str]:
+    """The analysed words of a query, for highlighting (negated words excluded)."""
+    words: set[str] = set()
+
+    def walk(node, negated=False):
+        if isinstance(node, wq.Not):
+            return
+        if isinstance(node, wq.AndNot):
+            walk(node.a, negated)
+            return
+        if isinstance(node, wq.Term) and node.fieldname in TEXT_FIELDS:
+            text = node.text
+            words.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+        elif isinstance(node, wq.Phrase) and node.fieldname in TEXT_FIELDS:
+            words.update(node.words)
+        if not node.is_leaf():
+            for child in node.children():
+                walk(child, negated)
+
+    walk(parsed)
+    return words

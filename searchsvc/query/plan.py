@@ -1,0 +1,112 @@
+"""Plain words -> a Plan: per word, the ways a post may match it.
+
+Most visitors type a few plain words.  Those queries are not parsed with the
+query language; each word becomes a "unit" that matches the word (stemmed)
+in any text field, or one of its typo corrections, or a synonym of a span of
+words it is part of.  A post matches when it has any unit; query/ranking.py
+then multiplies the BM25F score by the share of units the post has (so posts
+with every word come first), adds a bonus for the words in sequence and for
+the exact forms typed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from whoosh import query as wq
+
+from ..index.schema import TEXT_FIELDS
+from ..words import WORD
+from .ranking import FIELD_BOOSTS, WEIGHTS, Weights
+
+_ANALYZER = None
+
+
+def analysed(text: str) -> list[str]:
+    global _ANALYZER
+    if _ANALYZER is None:
+        from ..index.schema import text_analyzer
+
+        _ANALYZER = text_analyzer()
+    return [t.text for t in _ANALYZER(text)]
+
+
+def _fields(stems: tuple[str, ...], boost: float):
+    """A word (one stem) or a phrase (several) in any text field, as a Whoosh query."""
+    if len(stems) == 1:
+        return wq.Or([wq.Term(f, stems[0], boost=FIELD_BOOSTS[f] * boost) for f in TEXT_FIELDS])
+    return wq.Or([wq.Phrase(f, list(stems), boost=FIELD_BOOSTS[f] * boost) for f in TEXT_FIELDS])
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One way a unit may match: the stems (several: a phrase), a weight, and why."""
+
+    stems: tuple[str, ...]
+    weight: float
+    kind: str  # "exact" | "synonym" | "typo"
+
+
+@dataclass
+class Plan:
+    text: str  # the query the plan was built from
+    units: list[list[Alternative]]  # one per counted word
+    typed: list[str]  # the counted words as typed, lower case
+    stems: list[str]  # their stems in order, for the phrase bonus
+    corrected: str | None  # the query with unknown or rare words corrected, if any
+    synonyms: list[tuple[str, ...]]  # the synonyms applied, as word tuples
+
+    @property
+    def query(self):
+        """The plan as a Whoosh query: for highlighting and for date-sorted results."""
+        return wq.Or([_fields(a.stems, a.weight) for unit in self.units for a in unit])
+
+
+def build_plan(q: str, vocab, synonyms, weights: Weights = WEIGHTS, max_units: int = 32, stem_df=None) -> Plan | None:
+    """A plain-word query -> a Plan, or None when no word is searchable (stop words only).
+
+    ``vocab`` is a callable returning the vocabulary (suggest.Vocabulary), asked
+    for only when a word may be a typo; ``stem_df(stem)`` tells how many posts
+    have a stem, so a common word never needs the vocabulary at all.
+    """
+    raw = WORD.findall(q.lower())[: max_units * 2]
+    spans = synonyms.spans(raw) if synonyms else []
+    span_of = {}
+    for start, end, others in spans:
+        for i in range(start, end):
+            span_of[i] = (start, end, others)
+    units, typed, corrected_words, changed = [], [], [], False
+    corrections: dict[str, str | None] = {}
+    for i, word in enumerate(raw):
+        stems = tuple(analysed(word))
+        correction = corrections.get(word)
+        if stems and len(units) < max_units and word not in typed:
+            unit = [Alternative(stems, 1.0, "exact")]
+            if i in span_of:
+                start, end, others = span_of[i]
+                for other in others:
+                    ostems = tuple(analysed(" ".join(other)))
+                    if ostems:
+                        unit.append(Alternative(ostems, weights.synonym / (end - start), "synonym"))
+            common = stem_df is not None and all(stem_df(stem) > 2 for stem in stems)
+            words = vocab() if vocab and not common else None
+            df = words.df.get(word, 0) if words else 0
+            if words and df <= 2:
+                for candidate, edits, cdf in words.corrections(word):
+                    # A word the posts never use, or a rare one beside a common
+                    # neighbour ("goverment" beside "government").
+                    if df == 0 or cdf >= 20 * df:
+                        cstems = tuple(analysed(candidate))
+                        if cstems:
+                            unit.append(Alternative(cstems, weights.typo / edits, "typo"))
+                            correction = correction or candidate
+            units.append(unit)
+            typed.append(word)
+            corrections[word] = correction
+        corrected_words.append(correction or word)
+        changed = changed or correction is not None
+    if not units:
+        return None
+    stems = [s for w in typed for s in analysed(w)]
+    applied = [other for _, _, others in spans for other in others]
+    return Plan(q, units, typed, stems, " ".join(corrected_words) if changed else None, applied)

@@ -1,0 +1,190 @@
+"""A validated SearchRequest + the live generation -> the result dict.
+
+One dict serves /search.json and the HTML page (as Datasette does), so the
+two cannot disagree.  Matching documents are computed once, as a boolean
+array over document numbers; facet counts, filters and date ranges are array
+operations on per-generation tables, and only the page of hits is scored with
+an exhaustive top-N collector (Whoosh's default collector can return the
+wrong top 10: WHOOSH-FACTS.md).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any, Mapping
+
+import numpy as np
+from whoosh import collectors, qparser
+
+from . import suggest, synonyms
+from .facets import facet_matches, facets_of, filter_docs, in_date_range
+from .generation import Generation
+from .hits import hit
+from .language import is_plain, parse_query, query_terms
+from .plan import build_plan
+from .ranking import FIELD_BOOSTS, WEIGHTS, Weights, exact_sets, field_stats, relevance_of
+from .request import SearchRequest
+from .urls import with_params
+
+
+def plan_query(gen: Generation, req: SearchRequest, settings, base_path: str, weights: Weights = WEIGHTS):
+    """Plan a plain-word query; decide on did-you-mean and on searching the correction.
+
+    Returns (plan, relevance, suggestion, corrected query or None).
+    """
+
+    def vocab():
+        # None (no typo corrections) if still being built after a few seconds
+        return suggest.vocabulary(gen, wait=suggest.REQUEST_WAIT_SECONDS)
+
+    def stem_df(stem: str) -> int:
+        # = the largest doc_frequency over the fields: the lists are read to score anyway
+        stats = field_stats(gen)
+        return max(len(stats.posting(name, stem)[0]) for name in FIELD_BOOSTS)
+
+    groups = synonyms.load(settings.get("synonyms_file"))
+    plan = build_plan(req.q, vocab, groups, weights, settings["max_query_terms"], stem_df)
+    if plan is None:
+        return None, None, None, None
+    relevance = relevance_of(gen, plan, settings, weights)
+    if not plan.corrected:
+        return plan, relevance, None, None
+    fixed = build_plan(plan.corrected, vocab, groups, weights, settings["max_query_terms"], stem_df)
+    if fixed is None:
+        return plan, relevance, None, None
+    typed_sets = exact_sets(gen, plan, weights)
+    if not any(docs.any() for docs in typed_sets):
+        # Nothing has the words as typed: search the correction and say so.
+        fixed_relevance = relevance_of(gen, fixed, settings, weights)
+        if fixed_relevance.matched.any():
+            return fixed, fixed_relevance, None, plan.corrected
+        return plan, relevance, None, None
+    fixed_sets = exact_sets(gen, fixed, weights)
+    # Did you mean: only when the correction finds more posts with every word.
+    if np.count_nonzero(np.logical_and.reduce(fixed_sets)) > np.count_nonzero(np.logical_and.reduce(typed_sets)):
+        pairs = [("q", plan.corrected)] + [p for p in req.params() if p[0] != "q"]
+        return plan, relevance, {"text": plan.corrected, "url": with_params(base_path, pairs)}, None
+    return plan, relevance, None, None
+
+
+def _docs(gen: Generation, parsed) -> np.ndarray:
+    docs = np.zeros(gen.size, dtype=bool)
+    if parsed is not None:
+        docs[np.fromiter(gen.searcher.docs_for_query(parsed), dtype=np.int64)] = True
+    return docs & gen.live
+
+
+def _date_ranks(gen: Generation) -> np.ndarray:
+    """Per post, the rank of its date among all dates (equal dates, equal ranks): date order as integers."""
+
+    def build(gen):
+        distinct = sorted(set(gen.dates))
+        rank = {value: i for i, value in enumerate(distinct)}
+        return np.array([rank[value] for value in gen.dates], dtype=np.int64)
+
+    return gen.derived("date_ranks", build)
+
+
+def run(gen: Generation, req: SearchRequest, settings: Mapping[str, Any], base_path: str) -> dict:
+    started = time.perf_counter()
+    searcher = gen.searcher
+    parsed = None
+    plan = relevance = suggestion = corrected = None
+    if req.q and is_plain(req.q):
+        # A few plain words, the common case: ranked by the relevance plan.
+        plan, relevance, suggestion, corrected = plan_query(gen, req, settings, base_path)
+        matched = relevance.matched if relevance is not None else np.zeros(gen.size, dtype=bool)
+        parsed = plan.query if plan is not None else None
+    elif req.q:
+        # The query language: every word required, else any word.
+        parsed = parse_query(req.q, gen.ix.schema, searcher.reader(), settings)
+        matched = _docs(gen, parsed)
+        if parsed is not None and not matched.any() and len(req.q.split()) > 1:
+            relaxed = parse_query(req.q, gen.ix.schema, searcher.reader(), settings, group=qparser.OrGroup)
+            if relaxed is not None:
+                parsed = relaxed
+                matched = _docs(gen, parsed)
+    else:
+        matched = gen.live
+
+    base = matched
+    if req.date_from or req.date_to:
+        base = in_date_range(gen, base, req)
+    filter_sets = {name: filter_docs(gen, name, values) for name, values in req.filters.items()}
+    final = base
+    for docs in filter_sets.values():
+        final = final & docs
+
+    total = int(np.count_nonzero(final))
+    pages = math.ceil(total / req.per_page)
+    first = (req.page - 1) * req.per_page
+    window = first + req.per_page
+    ranked: list[tuple[int, float | None]] = []
+    if first < total:
+        if req.sort == "relevance" and relevance is not None:
+            ranked = relevance.ranked(final, window)[first:window]
+        elif req.sort == "relevance" and parsed is not None:
+            # replace=0 too: replacing the matcher prunes on estimated best
+            # scores, which for BM25F can drop a real top-10 post.
+            top = collectors.TopCollector(limit=window, usequality=False, replace=0)
+            filtered = total < np.count_nonzero(matched)
+            collector = collectors.FilterCollector(top, allow=set(np.flatnonzero(final).tolist())) if filtered else top
+            searcher.search_with_collector(parsed, collector)
+            results = collector.results()
+            ranked = [(results.docnum(i), results.score(i)) for i in range(first, min(window, len(results)))]
+        else:
+            # newest: latest date first, ties by higher docnum; oldest: earliest
+            # date first, ties by higher docnum too.
+            ids = np.flatnonzero(final)
+            ranks = _date_ranks(gen)[ids]
+            order = np.lexsort((-ids, ranks if req.sort == "oldest" else -ranks))
+            ranked = [(d, None) for d in ids[order[first:window]].tolist()]
+
+    terms = query_terms(parsed) if parsed is not None else set()
+    facet_names = tuple(n for n in gen.facet_names if n != "year")
+    results_out = [hit(gen, d, s, terms, facet_names) for d, s in ranked]
+    facets = facets_of(gen, req, base, filter_sets, settings, base_path)
+    next_url = None
+    if req.page < pages:
+        next_url = with_params(base_path, req.params() + [("page", str(req.page + 1))])
+    return {
+        "ok": True,
+        "query": req.q,
+        "total": total,
+        "page": req.page,
+        "per_page": req.per_page,
+        "pages": pages,
+        "sort": req.sort,
+        "took_ms": round((time.perf_counter() - started) * 1000, 2),
+        "results": results_out,
+        "facets": facets,
+        "suggestion": suggestion,
+        "corrected": corrected is not None,
+        "corrected_query": corrected,
+        "facet_matches": facet_matches(gen, plan) if plan is not None else [],
+        "next_url": next_url,
+    }
+
+
+def request_key(req, base_path: str) -> tuple:
+    # params() is the request as the toggle/next URLs spell it, so two
+    # requests with equal keys get byte-identical responses.
+    return (base_path, req.page, tuple(req.params()))
+
+
+def cached_search(generation, req, settings: Mapping[str, Any], base_path: str) -> dict:
+    """``search.run`` through the generation's cache (``took_ms`` is this call's time)."""
+    started = time.perf_counter()
+    # The synonyms file is read at query time: an edit must not be hidden by the cache.
+    key = request_key(req, base_path) + (synonyms.stamp(settings.get("synonyms_file")),)
+    cached = generation.cache.get(key)
+    if cached is None:
+        incomplete = generation.incomplete_answers
+        cached = run(generation, req, settings, base_path)
+        if generation.incomplete_answers == incomplete:  # else: answered without typo corrections
+            generation.cache.put(key, cached)
+        return dict(cached)
+    result = dict(cached)
+    result["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
+    return result

@@ -1,0 +1,75 @@
+"""The JSON API: /search.json, /suggest.json, /facets/<name>.json, /documents/<id>.json, /healthz."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+from werkzeug.exceptions import NotFound
+
+from ..query import suggest as suggest_mod
+from ..query.facets import facet_values
+from ..query.generation import NoIndex
+from ..query.hits import hit
+from ..query.request import check_query_length
+from .resources import live_generation, search_dict, settings
+
+bp = Blueprint("searchsvc", __name__)
+
+
+@bp.get("/search.json")
+def search_json():
+    return jsonify(search_dict("/search.json"))
+
+
+@bp.get("/suggest.json")
+def suggest_json():
+    """Type-ahead: up to 8 completions of a partly typed query."""
+    q = request.args.get("q", "") or ""
+    check_query_length(q, settings())
+    with live_generation() as generation:
+        suggestions = suggest_mod.typeahead(generation, q.replace("\x00", " "))
+    return jsonify({"ok": True, "query": q, "suggestions": suggestions})
+
+
+@bp.get("/facets/<name>.json")
+def facet_json(name: str):
+    names = settings()["facets"] + ("year",)
+    if name not in names:
+        raise NotFound(f"there is no facet {name!r}; facets are: {', '.join(names)}")
+    with live_generation() as generation:
+        values = facet_values(generation, name, "/search.json")
+    if name == "year":
+        values.sort(key=lambda v: v["value"], reverse=True)
+    return jsonify({"ok": True, "facet": name, "total": len(values), "values": values})
+
+
+@bp.get("/documents/<path:doc_id>.json")
+def document_json(doc_id: str):
+    with live_generation() as generation:
+        docnum = generation.searcher.document_number(id=doc_id)
+        if docnum is None:
+            raise NotFound(f"there is no document with id {doc_id!r}")
+        document = hit(generation, docnum, None, set(), settings()["facets"])
+        document["body"] = generation.searcher.stored_fields(docnum).get("body", "")
+    document.pop("score", None)
+    return jsonify({"ok": True, "document": document})
+
+
+@bp.get("/healthz")
+def healthz():
+    handle = current_app.extensions["searchsvc"]
+    try:
+        generation = handle.acquire()
+    except NoIndex as exc:
+        return jsonify({"status": "unavailable", "ok": False, "error": str(exc), "documents": 0}), 503
+    try:
+        body = {
+            "status": handle.state.status,
+            "documents": generation.doc_count,
+            "generation": generation.number,
+            "last_indexed": generation.meta.get("finished_at"),
+        }
+        if handle.state.problems:
+            body["problems"] = handle.state.problems
+    finally:
+        handle.release(generation)
+    return jsonify(body)

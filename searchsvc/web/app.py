@@ -1,0 +1,48 @@
+"""The app factory: settings, the index handle, the blueprints; nothing else."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+
+from .. import settings as settings_mod
+from ..index.store import check_permissions
+from ..index.whoosh_internals import install_mapped_buffers
+from ..query import suggest
+from ..query.generation import IndexHandle
+from . import admin, api, errors, headers, openapi, pages
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the web app.
+
+    ``config`` may hold searchsvc settings (``index_dir``, ``facets``, ...; see
+    settings.py) and Flask settings; ``SEARCHSVC_*`` environment variables are
+    read first and ``config`` overrides them.
+    """
+    # The package's templates/ and static/ (searchsvc/, not searchsvc/web/).
+    app = Flask("searchsvc")
+    values = settings_mod.load(config)
+    conf = {k: values[k] for k in settings_mod.DEFAULTS}
+    app.config.update({k: v for k, v in values.items() if k not in settings_mod.DEFAULTS})
+    app.config["SEARCHSVC"] = conf
+    # Search needs no request body; anything large is refused before reading.
+    # (Flask's defaults hold MAX_CONTENT_LENGTH = None, so setdefault would
+    # never apply it.)
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = conf["max_request_bytes"]
+    app.json.sort_keys = False
+    index_dir = Path(conf["index_dir"])
+    check_permissions(index_dir)
+    install_mapped_buffers()
+    app.extensions["searchsvc"] = IndexHandle(index_dir, conf["facets"], warm=suggest.warm)
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(openapi.bp)
+    admin.init_app(app)
+    errors.init_app(app)
+    headers.init_app(app)
+    return app

@@ -1,0 +1,83 @@
+"""The one shape of every error the service answers, JSON or HTML.
+
+Datasette's canonical error body: ``{"ok": false, "status", "error",
+"errors": [...]}`` (plus ``parameter`` when one parameter is at fault), one
+helper that builds it, and one set of handlers that decide JSON or HTML by
+the path.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, NotFound
+
+from ..query.request import InvalidParameter
+
+
+class ServiceUnavailable(Exception):
+    pass
+
+
+def wants_json() -> bool:
+    return request.path.endswith(".json") or request.path == "/healthz" or request.path.startswith("/admin/")
+
+
+def error_body(status: int, message: str, param: str | None = None, **extra) -> dict:
+    """The canonical error body; ``extra`` keys may be added, the four are never removed."""
+    body = {"ok": False, "status": status, "error": message, "errors": [message]}
+    if param:
+        body["parameter"] = param
+    body.update(extra)
+    return body
+
+
+def json_error(status: int, message: str, **extra):
+    """A JSON error response with the canonical body, for endpoints that are JSON only."""
+    response = jsonify(error_body(status, message, **extra))
+    response.status_code = status
+    return response
+
+
+def error_response(status: int, message: str, param: str | None = None):
+    if wants_json():
+        response = jsonify(error_body(status, message, param))
+    else:
+        response = current_app.make_response(
+            (render_template("error.html", status=status, message=message), status)
+        )
+    response.status_code = status
+    return response
+
+
+def init_app(app) -> None:
+    app.register_error_handler(InvalidParameter, handle_bad_request)
+    app.register_error_handler(ServiceUnavailable, handle_unavailable)
+    app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(Exception, handle_unexpected)
+
+
+def handle_bad_request(exc: InvalidParameter):
+    return error_response(400, exc.message, exc.param)
+
+
+def handle_unavailable(exc: ServiceUnavailable):
+    return error_response(503, str(exc))
+
+
+def handle_http(exc: HTTPException):
+    message = exc.description or exc.name
+    if exc.code == 405:
+        message = f"method {request.method} is not allowed on {request.path}; use {', '.join(sorted(exc.valid_methods or ['GET']))}"
+    elif exc.code == 413:
+        message = f"request body too large: at most {current_app.config['MAX_CONTENT_LENGTH']} bytes"
+    elif exc.code == 404 and message == NotFound.description:
+        message = f"there is nothing at {request.path}"
+    response = error_response(exc.code or 500, message)
+    if exc.code == 405 and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
+
+
+def handle_unexpected(exc: Exception):
+    current_app.logger.exception("unexpected error on %s", request.full_path)
+    return error_response(500, "internal error; the problem has been logged")
