@@ -25,7 +25,7 @@ from whoosh import index as whoosh_index
 
 from ..ingest.document import Document
 from ..ingest.walk import scan
-from . import store
+from . import integrity, store
 from .manifest import MANIFEST_FORMAT, FileResult, config_fingerprint, display_forms, read_manifest
 from .report import ReindexReport
 from .schema import build_schema, to_fields
@@ -282,6 +282,7 @@ def write_metadata(building: Path, number: int, plan: ChangePlan, changes: Chang
             "content_dir": str(content_dir),
             "full": plan.full,
             "files": whoosh_files(building),
+            "checksums": integrity.record(building),
         },
     )
 
@@ -303,6 +304,8 @@ def generation_intact(path: Path) -> bool:
     opening the index with Whoosh took a seventh of an unchanged run.
     Generations published before sizes were recorded are opened instead.
     """
+    if integrity.recorded(path) is not None:
+        return integrity.sizes_match(path)
     recorded = (store.read_json(path / store.META, {}) or {}).get("files")
     if not isinstance(recorded, dict):
         return generation_opens(path)
