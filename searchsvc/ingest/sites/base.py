@@ -17,18 +17,9 @@ from typing import Any, Iterator
 
 # Summary counts a skipped file goes to; only a file a visitor would see but
 # the service cannot read is "failed", and that is never a Skip.
-UNPUBLISHED = "unpublished"  # draft, future, expired, published: false, build options
-NOT_A_PAGE = "not a page"  # term pages, layouts, data, untitled stubs
-EXCLUDED = "excluded"  # exclude:/SEARCHSVC_EXCLUDE, search: false, noindex
+from ..document import EXCLUDED, NOT_A_PAGE, UNPUBLISHED, Skip
 
-
-class Skip(Exception):
-    """The generator would not publish this file as a searchable page."""
-
-    def __init__(self, kind: str, reason: str):
-        super().__init__(reason)
-        self.kind = kind
-        self.reason = reason
+__all__ = ["EXCLUDED", "NOT_A_PAGE", "UNPUBLISHED", "Skip", "SiteConfigError", "Candidate", "Term", "PageRules", "Site"]
 
 
 class SiteConfigError(Exception):
@@ -60,6 +51,7 @@ class PageRules:
     dialect: str = "commonmark"  # "goldmark" (Hugo), "kramdown" (Jekyll), "commonmark", "html"
     kind: str = "page"  # "page" | "section" | "home"
     extra: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # one-liners about this page, without its id
 
 
 class Site:
