@@ -1,0 +1,707 @@
+"""Hugo's rules, as Hugo 0.111 applies them: which content files it publishes, and where.
+
+Read once per reindex: the merged config (``hugo_config``), the content
+tree (one safe walk: leaf bundles, sections, term pages) and the front
+matter of every ``_index.*`` file (cascade, section drafts, term titles).
+``rules`` then needs nothing but path arithmetic and the page's own front
+matter.  Checked page for page against the real ``hugo`` in
+tests/ingest/sites/test_hugo.py; where Hugo differs from what one would
+guess, the real tool wins (see ``hugo_permalinks`` and the notes below).
+
+* Document ids are paths relative to ``content_root``: the ``contentDir``,
+  or, when languages have their own ``contentDir``, the folder that holds all
+  of them (``content`` for ``content/en`` + ``content/es``, else the site root).
+* Term (``content/tags/x/_index.md``) and taxonomy list pages are not results;
+  nor is ``content/404.md`` (Hugo renders it as an ordinary page at /404/,
+  but it is the site's not-found text).
+* Pages that Hugo renders but keeps out of its page collections
+  (``_build: {list: never|local}``) are not results: a site search is a list.
+* A draft, future or expired section hides every page below it (Hugo drops
+  the whole branch); ``_build`` options on a section do not.
+* A ``cascade`` map ignores its ``_target`` (Hugo 0.111 honours ``_target``
+  only in the list form); a nearer section's cascade entry with the same
+  target replaces the farther one whole.
+* ``:git`` dates come from one ``git log`` over the content, run on first use
+  when ``enableGitInfo`` is true (Hugo's gitmap does the same); without git
+  they are unknown and the next handler applies.
+* ``build:`` without the underscore means nothing to Hugo 0.111, nor does
+  ``headless`` outside a leaf bundle's index file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterator
+
+from searchsvc.documents import (  # one block, to repoint when documents.py is split
+    PostError,
+    _decode as decode_text,
+    _read as read_bytes,
+    _split as split_front_matter,
+    facet_key,
+    iter_post_paths,
+    parse_date,
+)
+
+from .base import EXCLUDED, NOT_A_PAGE, UNPUBLISHED, Candidate, PageRules, Site, SiteConfigError, Skip, Term
+from .hugo_config import HugoConfig, Language, find_config_files, go_bool, load_config
+from .hugo_permalinks import expand, query_unescape, sanitize, url_escape, urlize
+from .opt_out import opt_out_reason
+
+logger = logging.getLogger(__name__)
+
+RULES_VERSION = "hugo-0.111-rules-1"  # part of the fingerprint: bump when these rules change
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown")
+HTML_SUFFIXES = (".html", ".htm")
+NOT_CONTENT = ("layouts", "themes", "public", "resources", "static", "data", "archetypes", "assets", "i18n", "config")
+MAX_INDEX_BYTES = 4 * 1024 * 1024
+ZERO_DATE = dt.datetime(1, 1, 1, tzinfo=dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class _Mount:
+    path: Path
+    lang: str  # the language of files without a language suffix
+
+
+@dataclass(frozen=True)
+class _Node:
+    mount: _Mount
+    cpath: str  # relative to the mount: "posts/hello.es.md"
+    dir: str  # the file's folder ("" at the top)
+    base: str  # file name without language and extension ("hello")
+    ext: str
+    lang: str | None  # None: a language the config disables
+    kind: str  # page, section, home, taxonomy, term
+    leaf: bool  # the index file of a leaf bundle
+
+    @property
+    def parent(self) -> str:
+        """The folder whose section the node belongs to (a bundle's folder is not a section)."""
+        if self.leaf:
+            return self.dir.rpartition("/")[0]
+        return self.dir
+
+
+class HugoSite(Site):
+    kind = "hugo"
+
+    def __init__(self, root: Path | str, *, site_url: str | None = None, environment: str = "production"):
+        self.root = Path(root).resolve()
+        self.environment = environment
+        config = load_config(self.root, environment)
+        if config is None:
+            raise SiteConfigError(f"{self.root}: no Hugo configuration (hugo.toml, config.toml or config/_default/)")
+        self.config: HugoConfig = config
+        self.config_path = config.files[0]
+        self.site_url = site_url
+        self.facets = tuple(dict.fromkeys(config.taxonomies.values()))
+        self._plurals = frozenset(self.facets)
+        self._mounts = self._make_mounts()
+        paths = [m.path for m in self._mounts]
+        self.content_root = paths[0] if len(paths) == 1 else Path(os.path.commonpath(paths))
+        self._walk()
+        self._git: dict[str, dt.datetime] | None = None
+        self._branch_cache: dict[tuple[str, str], tuple[dict, dict]] = {}
+        self._cascade_cache: dict[tuple[str, str], list] = {}
+
+    @classmethod
+    def detect(cls, root: Path | str, **kwargs: Any) -> HugoSite | None:
+        """A HugoSite when ``root`` holds a Hugo config, else None; SiteConfigError when it is unusable."""
+        if not find_config_files(Path(root), kwargs.get("environment", "production")):
+            return None
+        return cls(root, **kwargs)
+
+    # -- the tree -----------------------------------------------------------
+
+    def _make_mounts(self) -> list[_Mount]:
+        cfg = self.config
+        ordered = sorted(cfg.languages.values(), key=lambda lang: (lang.code != cfg.default_language, lang.weight, lang.code))
+        mounts: dict[Path, _Mount] = {}
+        for lang in ordered:
+            folder = (self.root / (lang.content_dir or cfg.content_dir)).resolve()
+            mounts.setdefault(folder, _Mount(folder, lang.code))
+        return list(mounts.values())
+
+    def _walk(self) -> None:
+        """One walk of every content folder: the files, leaf bundles and sections."""
+        stats: dict[str, os.stat_result] = {}
+        skip = [self.root / name for name in NOT_CONTENT + (str(self.config.raw.get("publishdir") or "public"),)]
+        skip = [p for p in skip if not any(p == m.path or m.path.is_relative_to(p) for m in self._mounts)]
+        owner: dict[Path, _Mount] = {}
+        for mount in sorted(self._mounts, key=lambda m: len(m.path.parts)):
+            for path in iter_post_paths(mount.path, stats):
+                if not any(path.is_relative_to(p) for p in skip):
+                    owner[path] = mount  # the deepest mount wins
+        self._stats = stats
+        self._nodes: dict[str, _Node] = {}
+        self.leaf_dirs: set[tuple[Path, str]] = set()
+        for path, mount in owner.items():
+            node = self._node(mount, path.relative_to(mount.path).as_posix())
+            self._nodes[path.relative_to(self.content_root).as_posix()] = node
+            if node.leaf:
+                self.leaf_dirs.add((mount.path, node.dir))
+        self._branches: dict[tuple[str, str], tuple[_Node, Path, dict]] = {}
+        for rel, node in sorted(self._nodes.items()):
+            if node.base == "_index" and node.lang and not self._is_resource(node):
+                path = self.content_root / rel
+                self._branches.setdefault((node.lang, node.dir), (node, path, _front_matter(path)))
+
+    def _node(self, mount: _Mount, cpath: str) -> _Node:
+        folder, _, name = cpath.rpartition("/")
+        stem, dot, ext = name.rpartition(".")
+        if not dot:
+            stem, ext = name, ""
+        lang: str | None = mount.lang
+        head, dot, suffix = stem.rpartition(".")
+        if dot and suffix.lower() in self.config.languages:
+            stem, lang = head, suffix.lower()
+        elif dot and suffix.lower() in self.config.disabled_languages:
+            stem, lang = head, None
+        kind = "page"
+        if stem == "_index":
+            top = folder.split("/")[0]
+            if not folder:
+                kind = "home"
+            elif top in self._plurals:
+                kind = "taxonomy" if folder == top else "term"
+            else:
+                kind = "section"
+        return _Node(mount, cpath, folder, stem, "." + ext.lower() if ext else "", lang, kind, stem == "index")
+
+    def _is_resource(self, node: _Node) -> bool:
+        """Inside a leaf bundle (any file but the bundle's own index file)."""
+        folder = node.dir
+        while True:
+            if (node.mount.path, folder) in self.leaf_dirs and not (node.leaf and folder == node.dir):
+                return True
+            if not folder:
+                return False
+            folder = folder.rpartition("/")[0]
+
+    def _ignored(self, path: Path) -> bool:
+        return any(p.search(str(path)) for p in self.config.ignore_files)
+
+    # -- the contract ---------------------------------------------------------
+
+    def describe(self) -> str:
+        names = ", ".join(str(p.relative_to(self.root)) for p in self.config.files)
+        dirs = ", ".join(f"{m.path.relative_to(self.root)}/" if m.path != self.root else "./" for m in self._mounts)
+        langs = "" if len(self.config.languages) == 1 else f", languages {', '.join(self.config.languages)}"
+        return f"Hugo site, config {names}, content in {dirs}{langs}"
+
+    def candidates(self) -> Iterator[Candidate]:
+        for rel in sorted(self._nodes):
+            node = self._nodes[rel]
+            path = self.content_root / rel
+            if self._is_resource(node) or self._ignored(path):
+                continue
+            info = self._stats.get(str(path))
+            if info is None:
+                continue
+            yield Candidate(rel=rel, path=str(path), size=info.st_size, mtime_ns=info.st_mtime_ns)
+
+    def fingerprint(self) -> str:
+        """Covers: these rules' version, the environment and site URL override, every config file's
+        bytes, the content folders, the leaf bundles and sections, and the front matter of every
+        ``_index.*`` file (cascade, section drafts, term titles); with ``:git`` dates, git's HEAD."""
+        digest = hashlib.sha256()
+        parts: list[Any] = [RULES_VERSION, self.environment, self.site_url, [str(m.path) for m in self._mounts]]
+        for path in self.config.files:
+            parts.append([str(path), hashlib.sha256(path.read_bytes()).hexdigest()])
+        parts.append(sorted(f"{mount}/{folder}" for mount, folder in self.leaf_dirs))
+        parts.append([[lang, folder, str(path), meta] for (lang, folder), (_n, path, meta) in sorted(self._branches.items())])
+        if self._uses_git():
+            parts.append(_git_head(self.root))
+        digest.update(json.dumps(parts, sort_keys=True, default=str).encode("utf-8"))
+        return digest.hexdigest()
+
+    def rules(self, rel: str, meta: dict[str, Any], now: dt.datetime) -> PageRules:
+        node = self._nodes.get(rel) or self._node_for(rel)
+        self._check_kind(node, rel)
+        effective = self._effective(node, meta)
+        dates, slug = self._dates(node, effective)
+        self._check_published(node, effective, dates, now)
+        reason = opt_out_reason(effective)
+        if reason:
+            raise Skip(EXCLUDED, reason)
+        title = _text(effective.get("title"))
+        if title is None and node.kind == "home":
+            lang = self.config.languages[node.lang]
+            title = lang.title or _text(self.config.raw.get("title"))
+        return PageRules(
+            url=self._page_url(node, effective, dates["date"], slug),
+            date=dates["date"],
+            facets={plural: taxonomy_values(effective.get(plural)) for plural in self.facets},
+            meta=effective,
+            title=title,
+            language=node.lang,
+            dialect="html" if node.ext in HTML_SUFFIXES else "goldmark",
+            kind=node.kind,
+            extra={"publish_date": dates["publishdate"], "lastmod": dates["lastmod"], "expiry_date": dates["expirydate"]},
+        )
+
+    def terms(self) -> dict[str, dict[str, Term]]:
+        """The term pages that have a content file (``content/authors/jane-doe/_index.md``): their
+        title as Hugo shows it (front matter ``title``, else the folder name) and their URL."""
+        out: dict[str, dict[str, Term]] = {plural: {} for plural in self.facets}
+        for (lang, folder), (node, _path, own) in sorted(self._branches.items(), key=lambda kv: kv[0][0] != self.config.default_language):
+            if node.kind != "term":
+                continue
+            plural, _, name = folder.partition("/")
+            effective = self._effective(node, own)
+            label = _text(effective.get("title")) or name
+            out[plural].setdefault(facet_key(name), Term(label=label, url=self._term_url(lang, plural, name, effective)))
+        return out
+
+    def term(self, facet: str, value: str) -> Term | None:
+        """The term page a taxonomy value links to (Hugo's title and URL for it), or None."""
+        if facet not in self._plurals:
+            return None
+        key = self._term_key(value)
+        if not key:
+            return None
+        branch = self._branches.get((self.config.default_language, f"{facet}/{key}"))
+        if branch is not None:
+            effective = self._effective(branch[0], branch[2])
+            return Term(_text(effective.get("title")) or value, self._term_url(branch[0].lang, facet, key, effective))
+        return Term(value, self._term_url(self.config.default_language, facet, key, {"title": value}))
+
+    # -- one page ---------------------------------------------------------------
+
+    def _node_for(self, rel: str) -> _Node:
+        path = (self.content_root / rel).resolve()
+        mounts = [m for m in self._mounts if path.is_relative_to(m.path)]
+        if not mounts:
+            raise Skip(NOT_A_PAGE, "not inside a content folder of the Hugo site")
+        mount = max(mounts, key=lambda m: len(m.path.parts))
+        return self._node(mount, path.relative_to(mount.path).as_posix())
+
+    def _check_kind(self, node: _Node, rel: str) -> None:
+        if self._is_resource(node):
+            raise Skip(NOT_A_PAGE, "a resource of a leaf bundle (the bundle's index file is the page)")
+        if node.kind in ("term", "taxonomy"):
+            raise Skip(NOT_A_PAGE, f"a {node.kind} page of the taxonomy {node.dir.split('/')[0]}")
+        if node.dir == "" and node.base == "404":
+            raise Skip(NOT_A_PAGE, "the site's 404 page")
+        if node.ext not in MARKDOWN_SUFFIXES + HTML_SUFFIXES:
+            raise Skip(NOT_A_PAGE, f"{node.ext or 'no'} suffix: not a content format searchsvc reads")
+        if node.lang is None:
+            raise Skip(UNPUBLISHED, "its language is disabled in the Hugo config")
+        if self._ignored(self.content_root / rel):
+            raise Skip(EXCLUDED, "matched by ignoreFiles in the Hugo config")
+        if node.kind in self.config.disable_kinds:
+            raise Skip(UNPUBLISHED, f"disableKinds has {node.kind!r} in the Hugo config")
+
+    def _check_published(self, node: _Node, meta: dict, dates: dict, now: dt.datetime) -> None:
+        reason = self._unpublished(meta, dates, now)
+        if reason:
+            raise Skip(UNPUBLISHED, reason)
+        for folder in self._chain(node)[:-1] if node.base == "_index" else self._chain(node):
+            branch = self._branch(node.lang, folder)
+            if branch is None:
+                continue
+            reason = self._unpublished(branch[0], branch[1], now)
+            if reason:
+                raise Skip(UNPUBLISHED, f"its section {folder or 'home'}/ is {reason}")
+        build = _build_options(meta.get("_build"))
+        if build["render"] in ("never", "link"):
+            raise Skip(UNPUBLISHED, f"_build: render: {build['render']}")
+        if build["list"] in ("never", "local"):
+            raise Skip(UNPUBLISHED, f"_build: list: {build['list']} (Hugo leaves it out of the site's page lists)")
+        if node.leaf and go_bool(meta.get("headless")):
+            raise Skip(UNPUBLISHED, "a headless bundle")
+
+    def _unpublished(self, meta: dict, dates: dict, now: dt.datetime) -> str | None:
+        cfg = self.config
+        draft = meta.get("draft")
+        if draft is None and _go_bool_or_none(meta.get("published")) is not None:
+            draft = not _go_bool_or_none(meta.get("published"))
+        if go_bool(draft) and not cfg.build_drafts:
+            return "a draft"
+        now = now if now.tzinfo else now.replace(tzinfo=dt.timezone.utc)
+        publish = dates["publishdate"]
+        if publish is not None and publish > now and not cfg.build_future:
+            return f"in the future (publish date {publish.isoformat()})"
+        expiry = dates["expirydate"]
+        if expiry is not None and expiry < now and not cfg.build_expired:
+            return f"expired ({expiry.isoformat()})"
+        return None
+
+    # -- sections and cascade -------------------------------------------------
+
+    def _is_section(self, lang: str, folder: str) -> bool:
+        return folder == "" or "/" not in folder or (lang, folder) in self._branches
+
+    def _current_section(self, node: _Node) -> str:
+        folder = node.dir if node.base == "_index" else node.parent
+        while folder and not self._is_section(node.lang, folder):
+            folder = folder.rpartition("/")[0]
+        return folder
+
+    def _chain(self, node: _Node) -> list[str]:
+        """The sections from home down to the node's own."""
+        current = self._current_section(node)
+        parts = current.split("/") if current else []
+        chain = [""] + ["/".join(parts[: i + 1]) for i in range(len(parts))]
+        return [f for f in chain if self._is_section(node.lang, f)]
+
+    def _branch(self, lang: str, folder: str) -> tuple[dict, dict] | None:
+        """A section's effective front matter and dates, once per reindex."""
+        key = (lang, folder)
+        if key not in self._branch_cache:
+            if key not in self._branches:
+                return None
+            node, _path, own = self._branches[key]
+            effective = self._effective(node, own)
+            self._branch_cache[key] = (effective, self._dates(node, effective)[0])
+        return self._branch_cache[key]
+
+    def _cascade(self, lang: str, folder: str) -> list:
+        """[(target, values)] in force for pages of this section: nearer sections replace farther entries."""
+        key = (lang, folder)
+        if key not in self._cascade_cache:
+            if folder:
+                table = dict(self._cascade(lang, folder.rpartition("/")[0] if "/" in folder else ""))
+            else:
+                table = dict(_decode_cascade(self.config.cascade))
+            branch = self._branches.get(key)
+            if branch is not None:
+                table.update(_decode_cascade(_lower(branch[2]).get("cascade")))
+            self._cascade_cache[key] = list(table.items())
+        return self._cascade_cache[key]
+
+    def _effective(self, node: _Node, meta: dict) -> dict:
+        own = _lower(meta)
+        effective = dict(own)
+        path = "/" + node.cpath.lower()
+        for target, values in self._cascade(node.lang, self._current_section(node)):
+            if not _matches(target, node, path, self.environment):
+                continue
+            for k, v in values.items():
+                effective.setdefault(k, v)
+        return effective
+
+    # -- dates ------------------------------------------------------------------
+
+    def _dates(self, node: _Node, meta: dict) -> tuple[dict[str, dt.datetime | None], str | None]:
+        slug = _text(meta.get("slug")) or None
+        out: dict[str, dt.datetime | None] = {}
+        for name, handlers in self.config.dates.items():
+            out[name] = None
+            for handler in handlers:
+                value, file_slug = self._date_from(handler, node, meta)
+                if value is not None:
+                    out[name] = value
+                    if file_slug and slug is None:
+                        slug = file_slug
+                    break
+        return out, slug
+
+    def _date_from(self, handler: str, node: _Node, meta: dict) -> tuple[dt.datetime | None, str | None]:
+        path = node.mount.path / node.cpath
+        if handler == ":filename":
+            name = node.dir.rpartition("/")[2] if node.leaf else node.base
+            value = self._aware(parse_date(name[:10])) if len(name) >= 10 and re.match(r"\d{4}-\d{2}-\d{2}", name) else None
+            return value, (name[10:].strip(" -_") or None) if value else None
+        if handler == ":filemodtime":
+            try:
+                return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc), None
+            except OSError:
+                return None, None
+        if handler == ":git":
+            return (self._git_dates().get(str(path)) if self.config.git_info else None), None
+        value = meta.get(handler)
+        if value is None or value == "" or isinstance(value, bool):
+            return None, None
+        return self._aware(parse_date(value)), None
+
+    def _aware(self, value: dt.datetime | None) -> dt.datetime | None:
+        if value is None or value.year <= 1:
+            return None
+        return value if value.tzinfo else value.replace(tzinfo=self.config.time_zone)
+
+    def _uses_git(self) -> bool:
+        return self.config.git_info and any(":git" in h for h in self.config.dates.values())
+
+    def _git_dates(self) -> dict[str, dt.datetime]:
+        if self._git is None:
+            self._git = _git_log(self.root, [m.path for m in self._mounts])
+        return self._git
+
+    # -- URLs ---------------------------------------------------------------------
+
+    def _base(self, lang: str) -> tuple[str, str]:
+        """(base URL ending in '/', language prefix) for a language."""
+        language: Language = self.config.languages[lang]
+        if language.base_url:
+            return _slash(language.base_url), ""
+        base = _slash(self.site_url if self.site_url is not None else self.config.base_url)
+        multilingual = len(self.config.languages) > 1
+        in_subdir = lang != self.config.default_language or self.config.default_in_subdir
+        return base, (f"/{lang}" if in_subdir and (multilingual or self.config.default_in_subdir) else "")
+
+    def _pattern(self, node: _Node) -> str | None:
+        cfg = self.config
+        section = node.dir.split("/")[0] if node.base == "_index" else node.parent.split("/")[0]
+        if cfg.kind_permalinks:
+            by_kind = cfg.kind_permalinks.get(node.kind, {})
+            return by_kind.get(node.dir if node.kind == "section" else section) or by_kind.get(section)
+        return cfg.section_permalinks.get(section) if node.kind in ("page", "term") else None
+
+    def _page_url(self, node: _Node, meta: dict, date: dt.datetime | None, slug: str | None) -> str:
+        base, prefix = self._base(node.lang)
+        url = _text(meta.get("url"))
+        if url and url.strip():
+            return _front_matter_url(url.strip(), base, prefix)
+        if node.kind == "home":
+            return base + prefix.lstrip("/") + ("/" if prefix else "")
+        path = None
+        pattern = self._pattern(node)
+        if pattern:
+            title = _text(meta.get("title")) or ""
+            path = self._expand(pattern, node, title, slug, date)
+        if not path:
+            name = slug if slug and node.kind == "page" else (node.dir.rpartition("/")[2] if node.leaf else node.base)
+            path = "/" + node.dir if node.kind == "section" else f"/{node.parent}/{name}"
+        return base + self._finish(path, prefix).lstrip("/")
+
+    def _expand(self, pattern: str, node: _Node, title: str, slug: str | None, date: dt.datetime | None) -> str | None:
+        cfg = self.config
+
+        def url_of(text: str) -> str:
+            return urlize(text, lower=cfg.lower_paths, no_accents=cfg.remove_accents)
+
+        filename = "" if node.base == "_index" else node.dir.rpartition("/")[2] if node.leaf else node.base
+        tokens = {
+            "title": lambda: url_of(title),
+            "slug": lambda: url_of(slug) if slug else url_of(title),
+            "filename": lambda: url_of(filename),
+            "slugorfilename": lambda: url_of(slug) if slug else url_of(filename),
+            "section": lambda: (node.dir if node.base == "_index" else node.parent).split("/")[0],
+        }
+        current = self._current_section(node)
+        expanded = expand(pattern, lambda attr: tokens[attr](), date or ZERO_DATE, current.split("/") if current else [])
+        return query_unescape(expanded) or None
+
+    def _finish(self, path: str, prefix: str) -> str:
+        """Sanitise, shape (pretty or ugly), prefix the language, escape: Hugo's last steps."""
+        cfg = self.config
+        path = sanitize(path, lower=cfg.lower_paths, no_accents=cfg.remove_accents)
+        path = "/" + re.sub(r"/{2,}", "/", path).strip("/")
+        path = path + ".html" if cfg.ugly_urls and path != "/" else path.rstrip("/") + "/"
+        return url_escape(prefix + path)
+
+    def _term_key(self, value: str) -> str:
+        return sanitize(str(value), lower=self.config.lower_paths, no_accents=self.config.remove_accents)
+
+    def _term_url(self, lang: str, plural: str, key: str, meta: dict) -> str | None:
+        if "term" in self.config.disable_kinds:
+            return None
+        base, prefix = self._base(lang)
+        url = _text(meta.get("url"))
+        if url and url.strip():
+            return _front_matter_url(url.strip(), base, prefix)
+        node = _Node(self._mounts[0], f"{plural}/{key}/_index.md", f"{plural}/{key}", "_index", ".md", lang, "term", False)
+        pattern = self.config.kind_permalinks.get("term", {}).get(plural) or self.config.section_permalinks.get(plural)
+        path = None
+        if pattern:
+            path = self._expand(pattern, node, _text(meta.get("title")) or key, _text(meta.get("slug")), None)
+        return base + self._finish(path or f"/{plural}/{key}", prefix).lstrip("/")
+
+
+# ---------------------------------------------------------------------------
+# Helpers without state
+
+
+def _front_matter(path: Path) -> dict:
+    """An ``_index`` file's front matter; {} when unreadable (the page itself reports why)."""
+    try:
+        data, _mtime = read_bytes(path, MAX_INDEX_BYTES)
+        meta, _body = split_front_matter(decode_text(data))
+    except PostError:
+        return {}
+    return meta
+
+
+def _lower(meta: dict) -> dict:
+    return {str(k).lower(): v for k, v in meta.items()}
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    return None
+
+
+def _slash(url: str | None) -> str:
+    url = (url or "").strip()
+    return url if url.endswith("/") else url + "/"
+
+
+def _front_matter_url(url: str, base: str, prefix: str) -> str:
+    if re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*://", url):
+        return url
+    path = url if url.startswith("/") else f"{prefix}/{url}"
+    last = path.rstrip("/").rpartition("/")[2]
+    if not path.endswith("/") and "." not in last:
+        path += "/"
+    return base + url_escape(path).lstrip("/")
+
+
+def _go_bool_or_none(value: Any) -> bool | None:
+    """spf13/cast ToBoolE: None where it reports an error (a date in ``published``)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value != 0
+    if isinstance(value, str) and value.strip() in ("1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False"):
+        return go_bool(value)
+    return None
+
+
+def _build_options(raw: Any) -> dict[str, str]:
+    """pagemeta.DecodeBuildConfig: booleans become never/always, unknown words always."""
+    options = {"render": "always", "list": "always"}
+    if not isinstance(raw, dict):
+        return options
+    allowed = {"render": ("always", "never", "link"), "list": ("always", "never", "local")}
+    for key, value in _lower(raw).items():
+        if key not in options:
+            continue
+        if isinstance(value, bool) or value in (0, 1):
+            options[key] = "always" if value else "never"
+        elif isinstance(value, str) and value.lower() in allowed[key]:
+            options[key] = value.lower()
+    return options
+
+
+def taxonomy_values(raw: Any) -> list[str]:
+    """A page's values for one taxonomy as Hugo reads them: a string is one value, a list's
+    scalars are values (numbers and booleans as text), anything else none; one per term key."""
+    if raw is None or isinstance(raw, dict):
+        return []
+    items = [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else []
+    values: list[str] = []
+    seen: set[str] = set()
+    for item in items:
+        text = _text(item)
+        key = sanitize(text) if text is not None else ""
+        if key and key not in seen:
+            seen.add(key)
+            values.append(text)
+    return values
+
+
+def _decode_cascade(raw: Any) -> list[tuple[tuple, dict]]:
+    """page.DecodeCascade: a map applies everywhere (its _target ignored); a list's entries by target."""
+    if isinstance(raw, dict):
+        return [((), _lower(raw))]
+    if not isinstance(raw, list):
+        return []
+    out: dict[tuple, dict] = {}
+    for entry in raw:
+        if not isinstance(entry, dict):
+            continue
+        entry = _lower(entry)
+        target = _lower(entry.get("_target")) if isinstance(entry.get("_target"), dict) else {}
+        key = tuple(sorted((k, str(v)) for k, v in target.items() if k in ("path", "kind", "lang", "environment") and v))
+        if key in out:
+            for k, v in entry.items():
+                out[key].setdefault(k, v)
+        else:
+            out[key] = entry
+    return list(out.items())
+
+
+def _matches(target: tuple, node: _Node, path: str, environment: str) -> bool:
+    subject = {"path": path, "kind": node.kind, "lang": node.lang or "", "environment": environment}
+    return all(_glob(pattern).fullmatch(subject[field].lower()) for field, pattern in target)
+
+
+@lru_cache(maxsize=256)
+def _glob(pattern: str) -> re.Pattern:
+    """A gobwas/glob pattern ('/' separates; * ** ? [..] {a,b}) as a regular expression, case-insensitive."""
+    out: list[str] = []
+    i, depth = 0, 0
+    pattern = pattern.lower()
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "*":
+            double = pattern.startswith("**", i)
+            out.append(".*" if double else "[^/]*")
+            i += 2 if double else 1
+            continue
+        if c == "?":
+            out.append("[^/]")
+        elif c == "[":
+            end = pattern.find("]", i + 1)
+            if end < 0:
+                out.append(re.escape(c))
+            else:
+                body = pattern[i + 1 : end]
+                out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
+                i = end
+        elif c == "{":
+            depth += 1
+            out.append("(?:")
+        elif c == "}" and depth:
+            depth -= 1
+            out.append(")")
+        elif c == "," and depth:
+            out.append("|")
+        elif c == "\\" and i + 1 < len(pattern):
+            i += 1
+            out.append(re.escape(pattern[i]))
+        else:
+            out.append(re.escape(c))
+        i += 1
+    try:
+        return re.compile("".join(out), re.S)
+    except re.error:
+        return re.compile(re.escape(pattern))
+
+
+def _git_log(root: Path, folders: list[Path]) -> dict[str, dt.datetime]:
+    """Each file's last commit (author date), from one ``git log`` as Hugo's gitmap reads it."""
+    try:
+        top = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel"], capture_output=True, text=True, timeout=30)
+        if top.returncode != 0:
+            return {}
+        log = subprocess.run(
+            ["git", "-C", str(root), "-c", "log.showsignature=false", "log", "--name-only", "--no-merges",
+             "--format=%x1e%aI", "--", *map(str, folders)],
+            capture_output=True, text=True, timeout=300,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        logger.warning("%s: git dates unavailable (%s)", root, exc)
+        return {}
+    repo = Path(top.stdout.strip())
+    dates: dict[str, dt.datetime] = {}
+    for record in log.stdout.split("\x1e")[1:]:
+        lines = [line for line in record.splitlines() if line.strip()]
+        if not lines:
+            continue
+        when = dt.datetime.fromisoformat(lines[0].strip())
+        for name in lines[1:]:
+            dates.setdefault(str((repo / name).resolve()), when)
+    return dates
+
+
+def _git_head(root: Path) -> str:
+    try:
+        done = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return done.stdout.strip()
