@@ -6,9 +6,10 @@ decision to the reader), so it cannot tell section pages, term pages,
 ``_build`` options or ``disableKinds``.  Instead the site is built into a
 temporary ``--destination`` with layouts of our own (``--layoutDir``, so the
 site's folder is only read): every page Hugo renders writes one JSON record
-(kind, file, permalink, title, language, dates, its terms), and the home
-page of each language lists ``site.AllPages`` (the pages Hugo puts in its
-collections: ``_build.list: never`` pages are rendered but not listed).
+(kind, file, permalink, title, language, dates, its terms) and how often
+its permalink is in ``site.AllPages`` (the pages Hugo puts in its
+collections: ``_build.list: never`` pages are rendered but not listed; twice
+means another page overwrote it, and the oracle refuses such a site).
 Hugo decides everything; this module only reads what it wrote.
 """
 
@@ -37,10 +38,8 @@ _LAYOUT = r"""
   {{- range ($.GetTerms $plural) -}}{{- $ts = $ts | append .Permalink -}}{{- end -}}
   {{- $terms = merge $terms (dict $plural $ts) -}}
 {{- end -}}
-{{- $all := slice -}}
-{{- if .IsHome -}}
-  {{- range site.AllPages -}}{{- $all = $all | append .Permalink -}}{{- end -}}
-{{- end -}}
+{{- $listed := 0 -}}
+{{- range site.AllPages -}}{{- if eq .Permalink $.Permalink -}}{{- $listed = add $listed 1 -}}{{- end -}}{{- end -}}
 {{- $term := "" -}}{{- if eq .Kind "term" -}}{{- $term = .Data.Term -}}{{- end -}}
 {{- $plural := "" -}}{{- if or (eq .Kind "term") (eq .Kind "taxonomy") -}}{{- $plural = .Data.Plural -}}{{- end -}}
 ORACLE-BEGIN{{ dict "kind" .Kind "file" $file "permalink" .Permalink "title" .Title "lang" .Lang
@@ -48,7 +47,7 @@ ORACLE-BEGIN{{ dict "kind" .Kind "file" $file "permalink" .Permalink "title" .Ti
   "publishDate" (.PublishDate.Format "2006-01-02T15:04:05Z07:00")
   "lastmod" (.Lastmod.Format "2006-01-02T15:04:05Z07:00")
   "expiryDate" (.ExpiryDate.Format "2006-01-02T15:04:05Z07:00")
-  "terms" $terms "all" $all "term" $term "plural" $plural | jsonify }}ORACLE-END
+  "terms" $terms "listed" $listed "term" $term "plural" $plural | jsonify }}ORACLE-END
 """
 
 
@@ -131,10 +130,10 @@ def _read_output(dest: Path, site: Path) -> HugoOutput:
             text = Path(folder, name).read_text(encoding="utf-8", errors="replace")
             for match in _RECORD.finditer(text):
                 rec = json.loads(match.group(1))
-                twice = sorted({u for u in rec["all"] if rec["all"].count(u) > 1})
-                if twice:  # one page overwrote the other: the fixture is ambiguous
-                    raise RuntimeError(f"hugo gave two pages of {site} the same URL: {', '.join(twice)}")
-                out.listed.update(rec["all"])
+                if rec["listed"] > 1:  # one page overwrote the other: the fixture is ambiguous
+                    raise RuntimeError(f"hugo gave two pages of {site} the same URL {rec['permalink']}")
+                if rec["listed"]:
+                    out.listed.add(rec["permalink"])
                 out.rendered.append(_rendered(rec, site))
     return out
 

@@ -36,6 +36,9 @@ DEFAULT_DATES = {
     "expirydate": ["expirydate", "unpublishdate"],
 }
 
+# A date key named in frontmatter: brings its aliases along ("lastmod" reads "modified" too).
+_ALIASES = {"publishdate": ("pubdate", "published"), "lastmod": ("modified",), "expirydate": ("unpublishdate",)}
+
 
 @dataclass(frozen=True)
 class Language:
@@ -228,7 +231,9 @@ def _dates(cfg: HugoConfig, raw: Any) -> None:
         out: list[str] = []
         for handler in handlers:
             handler = str(handler).lower()
-            out.extend(default if handler == ":default" else [handler])
+            for one in default if handler == ":default" else [handler, *_ALIASES.get(handler, ())]:
+                if one not in out:
+                    out.append(one)
         cfg.dates[name] = out
 
 

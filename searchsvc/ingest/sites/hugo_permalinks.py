@@ -36,11 +36,16 @@ def remove_accents(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(c for c in decomposed if unicodedata.category(c) != "Mn"))
 
 
+_ASCII_KEPT = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789./\\_#+~-@")
+
+
 def _allowed(text: str, i: int, char: str) -> bool:
-    if char in "./\\_#+~-@":
+    if char in _ASCII_KEPT:
         return True
     if char == "%":
         return i + 2 < len(text) and text[i + 1] in _HEX and text[i + 2] in _HEX
+    if char < "\x80":
+        return False
     category = unicodedata.category(char)
     return category[0] in "LM" or category == "Nd"
 
@@ -49,6 +54,8 @@ def sanitize(text: str, *, lower: bool = True, no_accents: bool = False) -> str:
     """Hugo's MakePath(Sanitized): keep letters, digits, marks and ``./\\_#+~-@%XX``; spaces -> one '-'."""
     if no_accents:
         text = remove_accents(text)
+    if _ASCII_KEPT.issuperset(text):  # most paths: nothing to drop or join
+        return go_lower(text) if lower else text
     out: list[str] = []
     prepend = was_hyphen = False
     for i, char in enumerate(text):
