@@ -6,10 +6,10 @@ decision to the reader), so it cannot tell section pages, term pages,
 ``_build`` options or ``disableKinds``.  Instead the site is built into a
 temporary ``--destination`` with layouts of our own (``--layoutDir``, so the
 site's folder is only read): every page Hugo renders writes one JSON record
-(kind, file, permalink, title, language, dates, its terms) and how often
-its permalink is in ``site.AllPages`` (the pages Hugo puts in its
-collections: ``_build.list: never`` pages are rendered but not listed; twice
-means another page overwrote it, and the oracle refuses such a site).
+(kind, file, permalink, title, language, dates, its terms) and whether its
+permalink is in ``site.AllPages`` (the pages Hugo puts in its collections:
+``_build.list: never`` pages are rendered but not listed; twice there means
+another page overwrote it, and the oracle refuses such a site).
 Hugo decides everything; this module only reads what it wrote.
 """
 
@@ -38,8 +38,9 @@ _LAYOUT = r"""
   {{- range ($.GetTerms $plural) -}}{{- $ts = $ts | append .Permalink -}}{{- end -}}
   {{- $terms = merge $terms (dict $plural $ts) -}}
 {{- end -}}
-{{- $listed := 0 -}}
-{{- range site.AllPages -}}{{- if eq .Permalink $.Permalink -}}{{- $listed = add $listed 1 -}}{{- end -}}{{- end -}}
+{{- $all := partialCached "oracle-all.html" . "all" -}}
+{{- $listed := 0 -}}{{- if in $all.all .Permalink -}}{{- $listed = 1 -}}{{- end -}}
+{{- if in $all.twice .Permalink -}}{{- $listed = 2 -}}{{- end -}}
 {{- $term := "" -}}{{- if eq .Kind "term" -}}{{- $term = .Data.Term -}}{{- end -}}
 {{- $plural := "" -}}{{- if or (eq .Kind "term") (eq .Kind "taxonomy") -}}{{- $plural = .Data.Plural -}}{{- end -}}
 ORACLE-BEGIN{{ dict "kind" .Kind "file" $file "permalink" .Permalink "title" .Title "lang" .Lang
@@ -48,6 +49,15 @@ ORACLE-BEGIN{{ dict "kind" .Kind "file" $file "permalink" .Permalink "title" .Ti
   "lastmod" (.Lastmod.Format "2006-01-02T15:04:05Z07:00")
   "expiryDate" (.ExpiryDate.Format "2006-01-02T15:04:05Z07:00")
   "terms" $terms "listed" $listed "term" $term "plural" $plural | jsonify }}ORACLE-END
+"""
+
+
+# Once per build: every permalink in site.AllPages, and those that occur twice.
+_ALL_PAGES = r"""
+{{- $all := slice -}}{{- range site.AllPages -}}{{- $all = $all | append .Permalink -}}{{- end -}}
+{{- $twice := slice -}}{{- $previous := "" -}}
+{{- range sort $all -}}{{- if and (eq . $previous) (ne . "") -}}{{- $twice = $twice | append . -}}{{- end -}}{{- $previous = . -}}{{- end -}}
+{{- return (dict "all" $all "twice" $twice) -}}
 """
 
 
@@ -109,6 +119,8 @@ def run_hugo(site: Path, now: dt.datetime, *, environment: str = "production") -
     with tempfile.TemporaryDirectory(prefix="hugo-oracle-") as tmp:
         layouts = Path(tmp, "layouts")
         (layouts / "_default").mkdir(parents=True)
+        (layouts / "partials").mkdir()
+        (layouts / "partials" / "oracle-all.html").write_text(_ALL_PAGES, encoding="utf-8")
         for name in ("_default/single.html", "_default/list.html", "index.html", "404.html"):
             (layouts / name).write_text(_LAYOUT, encoding="utf-8")
         dest = Path(tmp, "public")

@@ -1,12 +1,10 @@
 """Hugo's rules, as Hugo 0.111 applies them: which content files it publishes, and where.
 
-Read once per reindex: the merged config (``hugo_config``), the content
-tree (one safe walk: leaf bundles, sections, term pages) and the front
-matter of every ``_index.*`` file (cascade, section drafts, term titles).
-``rules`` then needs nothing but path arithmetic and the page's own front
-matter.  Checked page for page against the real ``hugo`` in
-tests/ingest/sites/test_hugo.py; where Hugo differs from what one would
-guess, the real tool wins (see ``hugo_permalinks`` and the notes below).
+Read once per reindex: the merged config (``hugo_config``), the content tree
+(one safe walk) and the front matter of every ``_index.*`` file; ``rules``
+then needs only path arithmetic and the page's own front matter.  Checked
+page for page against the real ``hugo`` (tests/ingest/sites/test_hugo.py);
+where Hugo differs from a guess, the real tool wins:
 
 * Document ids are paths relative to ``content_root``: the ``contentDir``,
   or, when languages have their own ``contentDir``, the folder that holds all
@@ -33,12 +31,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import logging
 import os
 import re
-import subprocess
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -54,10 +49,19 @@ from searchsvc.documents import (  # one block, to repoint when documents.py is 
 
 from .base import EXCLUDED, NOT_A_PAGE, UNPUBLISHED, Candidate, PageRules, Site, SiteConfigError, Skip, Term
 from .hugo_config import HugoConfig, Language, find_config_files, go_bool, load_config
-from .hugo_permalinks import expand, query_unescape, sanitize, url_escape, urlize
+from .hugo_permalinks import expand, front_matter_url, query_unescape, sanitize, url_escape, urlize, with_slash
+from .hugo_frontmatter import (
+    DateReader,
+    build_options,
+    decode_cascade,
+    git_head,
+    go_bool_or_none,
+    lower,
+    target_matches,
+    taxonomy_values,
+    text,
+)
 from .opt_out import opt_out_reason
-
-logger = logging.getLogger(__name__)
 
 RULES_VERSION = "hugo-0.111-rules-1"  # part of the fingerprint: bump when these rules change
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown")
@@ -87,9 +91,7 @@ class _Node:
     @property
     def parent(self) -> str:
         """The folder whose section the node belongs to (a bundle's folder is not a section)."""
-        if self.leaf:
-            return self.dir.rpartition("/")[0]
-        return self.dir
+        return self.dir.rpartition("/")[0] if self.leaf else self.dir
 
 
 class HugoSite(Site):
@@ -110,7 +112,7 @@ class HugoSite(Site):
         paths = [m.path for m in self._mounts]
         self.content_root = paths[0] if len(paths) == 1 else Path(os.path.commonpath(paths))
         self._walk()
-        self._git: dict[str, dt.datetime] | None = None
+        self._date_reader = DateReader(config, self.root, [m.path for m in self._mounts], parse_date)
         self._branch_cache: dict[tuple[str, str], tuple[dict, dict]] = {}
         self._cascade_cache: dict[tuple[str, str], list] = {}
 
@@ -225,12 +227,14 @@ class HugoSite(Site):
             parts.append([str(path), hashlib.sha256(path.read_bytes()).hexdigest()])
         parts.append(sorted(f"{mount}/{folder}" for mount, folder in self.leaf_dirs))
         parts.append([[lang, folder, str(path), meta] for (lang, folder), (_n, path, meta) in sorted(self._branches.items())])
-        if self._uses_git():
-            parts.append(_git_head(self.root))
+        if self._date_reader.uses_git():
+            parts.append(git_head(self.root))
         digest.update(json.dumps(parts, sort_keys=True, default=str).encode("utf-8"))
         return digest.hexdigest()
 
     def rules(self, rel: str, meta: dict[str, Any], now: dt.datetime) -> PageRules:
+        """``meta`` is the page's front matter as parsed (keys in any case, ``_build`` with its
+        underscore); ``PageRules.meta`` is it with lower-cased keys and the cascade applied."""
         node = self._nodes.get(rel) or self._node_for(rel)
         self._check_kind(node, rel)
         effective = self._effective(node, meta)
@@ -239,10 +243,10 @@ class HugoSite(Site):
         reason = opt_out_reason(effective)
         if reason:
             raise Skip(EXCLUDED, reason)
-        title = _text(effective.get("title"))
+        title = text(effective.get("title"))
         if title is None and node.kind == "home":
             lang = self.config.languages[node.lang]
-            title = lang.title or _text(self.config.raw.get("title"))
+            title = lang.title or text(self.config.raw.get("title"))
         return PageRules(
             url=self._page_url(node, effective, dates["date"], slug),
             date=dates["date"],
@@ -260,12 +264,13 @@ class HugoSite(Site):
         title as Hugo shows it (front matter ``title``; Hugo shows "" without one, here the folder
         name) and their URL; the default language's where languages have their own."""
         out: dict[str, dict[str, Term]] = {plural: {} for plural in self.facets}
-        for (lang, folder), (node, _path, own) in sorted(self._branches.items(), key=lambda kv: kv[0][0] != self.config.default_language):
+        default_first = sorted(self._branches.items(), key=lambda item: item[0][0] != self.config.default_language)
+        for (lang, folder), (node, _path, own) in default_first:
             if node.kind != "term":
                 continue
             plural, _, name = folder.partition("/")
             effective = self._effective(node, own)
-            label = _text(effective.get("title")) or name
+            label = text(effective.get("title")) or name
             out[plural].setdefault(facet_key(name), Term(label=label, url=self._term_url(lang, plural, name, effective)))
         return out
 
@@ -279,7 +284,7 @@ class HugoSite(Site):
         branch = self._branches.get((lang, f"{facet}/{key}"))
         if branch is not None:
             effective = self._effective(branch[0], branch[2])
-            return Term(_text(effective.get("title")) or value, self._term_url(lang, facet, key, effective))
+            return Term(text(effective.get("title")) or value, self._term_url(lang, facet, key, effective))
         return Term(value, self._term_url(lang, facet, key, {"title": value}))
 
     # -- one page ---------------------------------------------------------------
@@ -319,7 +324,7 @@ class HugoSite(Site):
             reason = self._unpublished(branch[0], branch[1], now)
             if reason:
                 raise Skip(UNPUBLISHED, f"its section {folder or 'home'}/ is {reason}")
-        build = _build_options(meta.get("_build"))
+        build = build_options(meta.get("_build"))
         if build["render"] in ("never", "link"):
             raise Skip(UNPUBLISHED, f"_build: render: {build['render']}")
         if build["list"] in ("never", "local"):
@@ -330,8 +335,8 @@ class HugoSite(Site):
     def _unpublished(self, meta: dict, dates: dict, now: dt.datetime) -> str | None:
         cfg = self.config
         draft = meta.get("draft")
-        if draft is None and _go_bool_or_none(meta.get("published")) is not None:
-            draft = not _go_bool_or_none(meta.get("published"))
+        if draft is None and go_bool_or_none(meta.get("published")) is not None:
+            draft = not go_bool_or_none(meta.get("published"))
         if go_bool(draft) and not cfg.build_drafts:
             return "a draft"
         now = now if now.tzinfo else now.replace(tzinfo=dt.timezone.utc)
@@ -379,75 +384,28 @@ class HugoSite(Site):
             if folder:
                 table = dict(self._cascade(lang, folder.rpartition("/")[0] if "/" in folder else ""))
             else:
-                table = dict(_decode_cascade(self.config.cascade))
+                table = dict(decode_cascade(self.config.cascade))
             branch = self._branches.get(key)
             if branch is not None:
-                for target, values in _decode_cascade(_lower(branch[2]).get("cascade")):
+                for target, values in decode_cascade(lower(branch[2]).get("cascade")):
                     table[target] = {**table.get(target, {}), **values}  # the nearer section's keys win
             self._cascade_cache[key] = list(table.items())
         return self._cascade_cache[key]
 
     def _effective(self, node: _Node, meta: dict) -> dict:
-        own = _lower(meta)
+        own = lower(meta)
         effective = dict(own)
         path = "/" + node.cpath.lower()
         for target, values in self._cascade(node.lang, self._current_section(node)):
-            if not _matches(target, node, path, self.environment):
+            if not target_matches(target, {"path": path, "kind": node.kind, "lang": node.lang or "", "environment": self.environment}):
                 continue
             for k, v in values.items():
                 effective.setdefault(k, v)
         return effective
 
-    # -- dates ------------------------------------------------------------------
-
     def _dates(self, node: _Node, meta: dict) -> tuple[dict[str, dt.datetime | None], str | None]:
-        slug = _text(meta.get("slug")) or None
-        out: dict[str, dt.datetime | None] = {}
-        for name, handlers in self.config.dates.items():
-            out[name] = None
-            for handler in handlers:
-                value, file_slug = self._date_from(handler, node, meta)
-                if value is not None:
-                    out[name] = value
-                    if file_slug and slug is None:
-                        slug = file_slug
-                    break
-        return out, slug
-
-    def _date_from(self, handler: str, node: _Node, meta: dict) -> tuple[dt.datetime | None, str | None]:
-        if not handler.startswith(":"):
-            value = meta.get(handler)
-            if value is None or value == "" or isinstance(value, bool):
-                return None, None
-            return self._aware(parse_date(value)), None
-        if handler == ":git" and not self.config.git_info:
-            return None, None
-        path = node.mount.path / node.cpath
-        if handler == ":filename":
-            name = node.dir.rpartition("/")[2] if node.leaf else node.base
-            value = self._aware(parse_date(name[:10])) if len(name) >= 10 and re.match(r"\d{4}-\d{2}-\d{2}", name) else None
-            return value, (name[10:].strip(" -_") or None) if value else None
-        if handler == ":filemodtime":
-            try:
-                return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc), None
-            except OSError:
-                return None, None
-        if handler == ":git":
-            return (self._git_dates().get(str(path)) if self.config.git_info else None), None
-        return None, None  # an unknown handler: Hugo ignores it too
-
-    def _aware(self, value: dt.datetime | None) -> dt.datetime | None:
-        if value is None or value.year <= 1:
-            return None
-        return value if value.tzinfo else value.replace(tzinfo=self.config.time_zone)
-
-    def _uses_git(self) -> bool:
-        return self.config.git_info and any(":git" in h for h in self.config.dates.values())
-
-    def _git_dates(self) -> dict[str, dt.datetime]:
-        if self._git is None:
-            self._git = _git_log(self.root, [m.path for m in self._mounts])
-        return self._git
+        filename = node.dir.rpartition("/")[2] if node.leaf else node.base
+        return self._date_reader.dates(meta, filename, node.mount.path / node.cpath)
 
     # -- URLs ---------------------------------------------------------------------
 
@@ -455,8 +413,8 @@ class HugoSite(Site):
         """(base URL ending in '/', language prefix) for a language."""
         language: Language = self.config.languages[lang]
         if language.base_url:
-            return _slash(language.base_url), ""
-        base = _slash(self.site_url if self.site_url is not None else self.config.base_url)
+            return with_slash(language.base_url), ""
+        base = with_slash(self.site_url if self.site_url is not None else self.config.base_url)
         multilingual = len(self.config.languages) > 1
         in_subdir = lang != self.config.default_language or self.config.default_in_subdir
         return base, (f"/{lang}" if in_subdir and (multilingual or self.config.default_in_subdir) else "")
@@ -471,15 +429,15 @@ class HugoSite(Site):
 
     def _page_url(self, node: _Node, meta: dict, date: dt.datetime | None, slug: str | None) -> str:
         base, prefix = self._base(node.lang)
-        url = _text(meta.get("url"))
+        url = text(meta.get("url"))
         if url and url.strip():
-            return _front_matter_url(url.strip(), base, prefix)
+            return front_matter_url(url.strip(), base, prefix)
         if node.kind == "home":
             return base + prefix.lstrip("/") + ("/" if prefix else "")
         path = None
         pattern = self._pattern(node)
         if pattern:
-            title = _text(meta.get("title")) or ""
+            title = text(meta.get("title")) or ""
             path = self._expand(pattern, node, title, slug, date)
         if not path:
             name = slug if slug and node.kind == "page" else (node.dir.rpartition("/")[2] if node.leaf else node.base)
@@ -489,8 +447,8 @@ class HugoSite(Site):
     def _expand(self, pattern: str, node: _Node, title: str, slug: str | None, date: dt.datetime | None) -> str | None:
         cfg = self.config
 
-        def url_of(text: str) -> str:
-            return urlize(text, lower=cfg.lower_paths, no_accents=cfg.remove_accents)
+        def url_of(value: str) -> str:
+            return urlize(value, lower=cfg.lower_paths, no_accents=cfg.remove_accents)
 
         filename = "" if node.base == "_index" else node.dir.rpartition("/")[2] if node.leaf else node.base
         tokens = {
@@ -519,19 +477,15 @@ class HugoSite(Site):
         if "term" in self.config.disable_kinds:
             return None
         base, prefix = self._base(lang)
-        url = _text(meta.get("url"))
+        url = text(meta.get("url"))
         if url and url.strip():
-            return _front_matter_url(url.strip(), base, prefix)
+            return front_matter_url(url.strip(), base, prefix)
         node = _Node(self._mounts[0], f"{plural}/{key}/_index.md", f"{plural}/{key}", "_index", ".md", lang, "term", False)
         pattern = self.config.kind_permalinks.get("term", {}).get(plural) or self.config.section_permalinks.get(plural)
         path = None
         if pattern:
-            path = self._expand(pattern, node, _text(meta.get("title")) or key, _text(meta.get("slug")), None)
+            path = self._expand(pattern, node, text(meta.get("title")) or key, text(meta.get("slug")), None)
         return base + self._finish(path or f"/{plural}/{key}", prefix).lstrip("/")
-
-
-# ---------------------------------------------------------------------------
-# Helpers without state
 
 
 def _front_matter(path: Path) -> dict:
@@ -542,177 +496,3 @@ def _front_matter(path: Path) -> dict:
     except PostError:
         return {}
     return meta
-
-
-def _lower(meta: dict) -> dict:
-    return {str(k).lower(): v for k, v in meta.items()}
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (str, int, float)):
-        return str(value)
-    return None
-
-
-def _slash(url: str | None) -> str:
-    url = (url or "").strip()
-    return url if url.endswith("/") else url + "/"
-
-
-def _front_matter_url(url: str, base: str, prefix: str) -> str:
-    if re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*://", url):
-        return url
-    path = url if url.startswith("/") else f"{prefix}/{url}"
-    last = path.rstrip("/").rpartition("/")[2]
-    if not path.endswith("/") and "." not in last:
-        path += "/"
-    return base + url_escape(path).lstrip("/")
-
-
-def _go_bool_or_none(value: Any) -> bool | None:
-    """spf13/cast ToBoolE: None where it reports an error (a date in ``published``)."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return value != 0
-    if isinstance(value, str) and value.strip() in ("1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False"):
-        return go_bool(value)
-    return None
-
-
-def _build_options(raw: Any) -> dict[str, str]:
-    """pagemeta.DecodeBuildConfig: booleans become never/always, unknown words always."""
-    options = {"render": "always", "list": "always"}
-    if not isinstance(raw, dict):
-        return options
-    allowed = {"render": ("always", "never", "link"), "list": ("always", "never", "local")}
-    for key, value in _lower(raw).items():
-        if key not in options:
-            continue
-        if isinstance(value, bool) or value in (0, 1):
-            options[key] = "always" if value else "never"
-        elif isinstance(value, str) and value.lower() in allowed[key]:
-            options[key] = value.lower()
-    return options
-
-
-def taxonomy_values(raw: Any) -> list[str]:
-    """A page's values for one taxonomy as Hugo reads them: a string is one value, a list's
-    scalars are values (numbers and booleans as text), anything else none; one per term key."""
-    if raw is None or isinstance(raw, dict):
-        return []
-    items = [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else []
-    values: list[str] = []
-    seen: set[str] = set()
-    for item in items:
-        text = _text(item)
-        key = sanitize(text) if text is not None else ""
-        if key and key not in seen:
-            seen.add(key)
-            values.append(text)
-    return values
-
-
-def _decode_cascade(raw: Any) -> list[tuple[tuple, dict]]:
-    """page.DecodeCascade: a map applies everywhere (its _target ignored); a list's entries by target."""
-    if isinstance(raw, dict):
-        return [((), _lower(raw))]
-    if not isinstance(raw, list):
-        return []
-    out: dict[tuple, dict] = {}
-    for entry in raw:
-        if not isinstance(entry, dict):
-            continue
-        entry = _lower(entry)
-        target = _lower(entry.get("_target")) if isinstance(entry.get("_target"), dict) else {}
-        key = tuple(sorted((k, str(v)) for k, v in target.items() if k in ("path", "kind", "lang", "environment") and v))
-        if key in out:
-            for k, v in entry.items():
-                out[key].setdefault(k, v)
-        else:
-            out[key] = entry
-    return list(out.items())
-
-
-def _matches(target: tuple, node: _Node, path: str, environment: str) -> bool:
-    subject = {"path": path, "kind": node.kind, "lang": node.lang or "", "environment": environment}
-    return all(_glob(pattern).fullmatch(subject[field].lower()) for field, pattern in target)
-
-
-@lru_cache(maxsize=256)
-def _glob(pattern: str) -> re.Pattern:
-    """A gobwas/glob pattern ('/' separates; * ** ? [..] {a,b}) as a regular expression, case-insensitive."""
-    out: list[str] = []
-    i, depth = 0, 0
-    pattern = pattern.lower()
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "*":
-            double = pattern.startswith("**", i)
-            out.append(".*" if double else "[^/]*")
-            i += 2 if double else 1
-            continue
-        if c == "?":
-            out.append("[^/]")
-        elif c == "[":
-            end = pattern.find("]", i + 1)
-            if end < 0:
-                out.append(re.escape(c))
-            else:
-                body = pattern[i + 1 : end]
-                out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
-                i = end
-        elif c == "{":
-            depth += 1
-            out.append("(?:")
-        elif c == "}" and depth:
-            depth -= 1
-            out.append(")")
-        elif c == "," and depth:
-            out.append("|")
-        elif c == "\\" and i + 1 < len(pattern):
-            i += 1
-            out.append(re.escape(pattern[i]))
-        else:
-            out.append(re.escape(c))
-        i += 1
-    try:
-        return re.compile("".join(out), re.S)
-    except re.error:
-        return re.compile(re.escape(pattern))
-
-
-def _git_log(root: Path, folders: list[Path]) -> dict[str, dt.datetime]:
-    """Each file's last commit (author date), from one ``git log`` as Hugo's gitmap reads it."""
-    try:
-        top = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel"], capture_output=True, text=True, timeout=30)
-        if top.returncode != 0:
-            return {}
-        log = subprocess.run(
-            ["git", "-C", str(root), "-c", "log.showsignature=false", "log", "--name-only", "--no-merges",
-             "--format=%x1e%aI", "--", *map(str, folders)],
-            capture_output=True, text=True, timeout=300,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        logger.warning("%s: git dates unavailable (%s)", root, exc)
-        return {}
-    repo = Path(top.stdout.strip())
-    dates: dict[str, dt.datetime] = {}
-    for record in log.stdout.split("\x1e")[1:]:
-        lines = [line for line in record.splitlines() if line.strip()]
-        if not lines:
-            continue
-        when = dt.datetime.fromisoformat(lines[0].strip())
-        for name in lines[1:]:
-            dates.setdefault(str((repo / name).resolve()), when)
-    return dates
-
-
-def _git_head(root: Path) -> str:
-    try:
-        done = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
-    return done.stdout.strip()

@@ -122,6 +122,24 @@ def urlize(text: str, *, lower: bool = True, no_accents: bool = False) -> str:
     return url_escape(sanitize(text, lower=lower, no_accents=no_accents))
 
 
+
+def with_slash(url: str | None) -> str:
+    url = (url or "").strip()
+    return url if url.endswith("/") else url + "/"
+
+
+def front_matter_url(url: str, base: str, prefix: str) -> str:
+    """A page's ``url``: kept as written (case, escapes), a folder unless it names a file; relative
+    to the language's root when it has no leading slash."""
+    if re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*://", url):
+        return url
+    path = url if url.startswith("/") else f"{prefix}/{url}"
+    last = path.rstrip("/").rpartition("/")[2]
+    if not path.endswith("/") and "." not in last:
+        path += "/"
+    return base + url_escape(path).lstrip("/")
+
+
 # ---------------------------------------------------------------------------
 # Go time layouts, for permalink tokens such as :2006 or :Jan
 

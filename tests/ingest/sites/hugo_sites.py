@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import textwrap
 from pathlib import Path
@@ -123,6 +124,9 @@ def taxonomies_yaml(root: Path) -> None:
     page(root, c + "authors/jane-doe/_index.md", {"title": "Jane D.", "display_name": "JD"})
     page(root, c + "topics/c++/_index.md", {"title": "C Plus Plus"})
     page(root, c + "topics/untitled/_index.md", {"description": "a term page without title"})
+    page(root, c + "pages/url-dir.md", {"title": "url with slash", "url": "/u/dir/"})
+    page(root, c + "pages/url-bare.md", {"title": "url without slash", "url": "/u/bare"})
+    page(root, c + "pages/url-file.md", {"title": "url with suffix", "url": "/u/file.htm"})
 
 
 def publication_json(root: Path) -> None:
@@ -316,6 +320,7 @@ def kinds_yaml(root: Path) -> None:
         contentDir: src
         disableKinds: [home, term, taxonomy]
         ignoreErrors: [error-disable-taxonomy]
+        buildDrafts: true
         disablePathToLower: true
         removePathAccents: true
         ignoreFiles: ['\\.ignored\\.md$', '/scratch/']
@@ -326,6 +331,7 @@ def kinds_yaml(root: Path) -> None:
     page(root, c + "Caps/_index.md", {"title": "Caps section"})
     page(root, c + "Caps/MixedCase.md", {"title": "x", "slug": "Mixed Slug"})
     page(root, c + "Caps/skip.ignored.md", {"title": "ignored file"})
+    page(root, c + "Caps/draft.md", {"title": "a draft, but buildDrafts", "draft": True})
     page(root, c + "scratch/notes.md", {"title": "ignored folder"})
     page(root, c + "tags/_index.md", {"title": "taxonomy list page"})
     page(root, "content/not-the-content-dir.md", {"title": "contentDir is src"})
@@ -343,6 +349,25 @@ def opt_out_yaml(root: Path) -> None:
     page(root, c + "o/sitemap-disable.md", {"title": "x", "sitemap": {"disable": True}})
     page(root, c + "o/sitemap-priority.md", {"title": "kept too", "sitemap": {"priority": 0.5}})
     page(root, c + "o/noindex-false.md", {"title": "kept three", "noindex": False})
+
+
+def language_urls_yaml(root: Path) -> None:
+    """hugo.yaml: a baseURL per language (no language prefix then), disableKinds page, buildExpired."""
+    config(root, "hugo.yaml", """
+        baseURL: https://example.org/
+        buildExpired: true
+        disableKinds: [page]
+        languages:
+          en: {weight: 1, baseURL: "https://example.org/en-base/"}
+          fr: {weight: 2, baseURL: "https://example.fr/"}
+    """)
+    c = "content/"
+    page(root, c + "_index.md", {"title": "Home EN"})
+    page(root, c + "_index.fr.md", {"title": "Accueil", "expiryDate": "2020-01-01"})
+    page(root, c + "docs/_index.md", {"title": "Docs"})
+    page(root, c + "docs/_index.fr.md", {"title": "Documents"})
+    page(root, c + "docs/sub/_index.fr.md", {"title": "Sous-section"})
+    page(root, c + "docs/page.md", {"title": "pages are disabled"})
 
 
 def git_dates(root: Path) -> None:
@@ -364,6 +389,29 @@ def git_dates(root: Path) -> None:
     page(root, "content/g/uncommitted.md", {"title": "not in git", "date": "2002-02-02"})
 
 
+CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpus" / "digitalgov-2017"
+
+
+def digitalgov_corpus(root: Path) -> None:
+    """The real 2017 digital.gov posts (copied into a temporary site) under a Hugo config of its kind."""
+    import pytest
+
+    if not CORPUS.is_dir():
+        pytest.skip(f"real corpus not found at {CORPUS} (it lives in ../shared beside the repository)")
+    shutil.copytree(CORPUS, root / "content" / "posts", ignore=shutil.ignore_patterns("README.md"))
+    config(root, "hugo.toml", """
+        baseURL = "https://digital.gov/"
+        [frontmatter]
+        date = [":filename", ":default"]
+        [permalinks]
+        posts = "/:year/:month/:day/:slug/"
+        [taxonomies]
+        author = "authors"
+        category = "categories"
+        tag = "tags"
+    """)
+
+
 SITES: dict[str, Callable[[Path], None]] = {
     "urls_toml": urls_toml,
     "taxonomies_yaml": taxonomies_yaml,
@@ -374,5 +422,7 @@ SITES: dict[str, Callable[[Path], None]] = {
     "languages_toml": languages_toml,
     "kinds_yaml": kinds_yaml,
     "opt_out_yaml": opt_out_yaml,
+    "language_urls_yaml": language_urls_yaml,
     "git_dates": git_dates,
+    "digitalgov_corpus": digitalgov_corpus,
 }

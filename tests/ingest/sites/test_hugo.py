@@ -9,7 +9,6 @@ URL equal.  The literal tests pin a few answers so that a change in both
 from __future__ import annotations
 
 import datetime as dt
-import json
 import shutil
 import subprocess
 import sys
@@ -79,6 +78,9 @@ def test_published_pages_and_urls_equal_hugos(name, tmp_path_factory):
     on_purpose = ON_PURPOSE.get(name, {})
     assert {k: skipped[k].kind for k in on_purpose} == on_purpose
     expected = {k: v for k, v in theirs.items() if k not in on_purpose}
+    same_urls = sum(ours.get(k) == v for k, v in expected.items())
+    print(f"{name}: pages {len(set(ours) & set(expected))}/{len(expected)} (hugo publishes {len(theirs)}, "
+          f"{len(on_purpose)} left out on purpose), URLs equal {same_urls}/{len(expected)}")
     assert sorted(ours) == sorted(expected)
     assert ours == expected
     assert len(ours) >= 3
@@ -142,6 +144,9 @@ def test_literal_answers(tmp_path_factory):
     assert rules["content/Docs Section/html-page.html"].dialect == "html"
     assert rules["content/posts/_index.md"].kind == "section"
     assert site.describe() == "Hugo site, config hugo.toml, content in content/"
+    mirror = HugoSite(site.root, site_url="https://mirror.example/search")  # SEARCHSVC_SITE_URL
+    assert mirror.rules("posts/hello.md", {"title": "Hello", "date": "2021-03-04"}, WHEN).url == (
+        "https://mirror.example/search/2021/03/hello/")
 
 
 def test_literal_publication_answers(tmp_path_factory):
