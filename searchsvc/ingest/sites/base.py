@@ -81,3 +81,11 @@ class Site:
     def terms(self) -> dict[str, dict[str, Term]]:
         """facet -> normalised value (words.facet_key) -> Term."""
         return {}
+
+    def term(self, facet: str, value: str, language: str | None = None) -> Term | None:
+        """The term page one facet value of a page links to (label and URL); None when none.
+
+        ``terms()`` can only list term pages the site has files for; a value
+        from ``PageRules.facets`` may have a generated term page all the same.
+        """
+        return None
