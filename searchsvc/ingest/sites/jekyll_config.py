@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import glob
+import json
 import logging
 import os
 import re
@@ -50,18 +51,11 @@ DEFAULTS: dict[str, Any] = {
     "time": None,
 }
 # Configuration::DEFAULT_EXCLUDES, always added to the site's own list.
-DEFAULT_EXCLUDES = [
-    ".sass-cache",
-    ".jekyll-cache",
-    "gemfiles",
-    "Gemfile",
-    "Gemfile.lock",
-    "node_modules",
-    "vendor/bundle/",
-    "vendor/cache/",
-    "vendor/gems/",
-    "vendor/ruby/",
+DEFAULT_EXCLUDES = ".sass-cache .jekyll-cache gemfiles Gemfile Gemfile.lock node_modules".split() + [
+    "vendor/bundle/", "vendor/cache/", "vendor/gems/", "vendor/ruby/",
 ]
+AUTHOR_FILES = ("authors.yml", "authors.yaml", "authors.json")
+NAME_KEYS = ("name", "display_name")  # what themes and jekyll-seo-tag read from _data/authors
 
 
 def truthy(value: Any) -> bool:
@@ -81,6 +75,65 @@ def deep_merge(target: dict, overwrite: dict) -> dict:
                 continue
         target[key] = new
     return target
+
+
+# ---------------------------------------------------------------------------
+# A document's data (Document#merge_data!, Utils.pluralized_array_from_hash)
+
+
+def flat_array(value: Any) -> list:
+    """Ruby's Array(value), except that a mapping stays one item ({name: ...} is one author)."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def union(*lists: list) -> list:
+    """Ruby's Array#|: first occurrences, 1 and "1" kept apart."""
+    seen, out = set(), []
+    for item in (i for lst in lists for i in lst):
+        key = (type(item).__name__, repr(item))
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def merge_data(data: dict, other: dict) -> None:
+    """Document#merge_data!: categories are split and added to, everything else deep-merged."""
+    other = dict(other)
+    cats = other.get("categories")
+    if cats is not None:
+        if isinstance(cats, str):
+            cats = cats.split()
+        elif isinstance(cats, dict):
+            cats = []
+        elif not isinstance(cats, list):
+            cats = [cats]  # Jekyll: a TypeError that drops the file's whole front matter
+        other["categories"] = union(data.get("categories") or [], cats)
+    deep_merge(data, other)
+
+
+def pluralized(data: dict, singular: str, plural: str) -> list:
+    """Utils.pluralized_array_from_hash: the singular key wins; a plural string is split on spaces."""
+    value = data.get(singular)
+    if not truthy(value):
+        value = data.get(plural)
+        if isinstance(value, str):
+            value = value.split()
+        elif isinstance(value, list):
+            value = [v for v in value if v is not None]
+        else:
+            value = None
+    flat: list = []
+    stack = [value]
+    while stack:
+        item = stack.pop(0)
+        if isinstance(item, list):
+            stack[0:0] = item
+        elif item is not None:
+            flat.append(item)
+    return flat
 
 
 # ---------------------------------------------------------------------------
@@ -180,7 +233,8 @@ class FrontMatterDefaults:
                 continue
             scope = item.get("scope")
             if isinstance(scope, dict) and "type" in scope:
-                scope = dict(scope, type={"page": "pages", "post": "posts", "draft": "drafts"}.get(str(scope["type"]), str(scope["type"])))
+                kind = str(scope["type"])
+                scope = dict(scope, type={"page": "pages", "post": "posts", "draft": "drafts"}.get(kind, kind))
             self.sets.append({"scope": scope, "values": item["values"]})
             path = scope.get("path") if isinstance(scope, dict) else None
             if isinstance(path, str) and "*" in path and path not in self.globs:
@@ -234,7 +288,9 @@ class FrontMatterDefaults:
         """The one default value Jekyll's data hash falls back to for ``key``."""
         value, old = None, None
         for item in self.sets:
-            if self._applies(item["scope"], path, kind) and key in item["values"] and self._precedes(old, item["scope"]):
+            if key not in item["values"] or not self._applies(item["scope"], path, kind):
+                continue
+            if self._precedes(old, item["scope"]):
                 value, old = item["values"][key], item["scope"]
         return value
 
@@ -249,6 +305,7 @@ class Collection:
     output: bool
     permalink: str  # the URL template of its documents
     folder: str  # "_label", relative to collections_dir
+    own_permalink: bool = False  # set under collections:, not derived from the global permalink
 
 
 @dataclass
@@ -288,7 +345,7 @@ def _load_yaml(text: str, name: str) -> tuple[Any, dict[str, int]]:
             return {}, {}
         lines = {}
         if isinstance(node, yaml.MappingNode):
-            lines = {str(key.value): key.start_mark.line + 1 for key, _ in node.value if isinstance(key, yaml.ScalarNode)}
+            lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
         return loader.construct_document(node), lines
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -353,12 +410,10 @@ def _check(config: JekyllConfig) -> None:
     for collection in collections(config).values():
         bad = unknown_placeholders(collection.permalink)
         if bad:
-            own = isinstance(config.data["collections"], dict) and isinstance(
-                config.data["collections"].get(collection.label), dict
-            ) and config.data["collections"][collection.label].get("permalink")
+            where = config.where("collections" if collection.own_permalink else "permalink")
             raise SiteConfigError(
-                f"{config.where('collections' if own else 'permalink')}: permalink {collection.permalink!r} "
-                f"({collection.label}) uses {', '.join(bad)}, which Jekyll does not have (it stops the build)"
+                f"{where}: permalink {collection.permalink!r} ({collection.label}) uses {', '.join(bad)}, "
+                "which Jekyll does not have (it stops the build)"
             )
     for key in ("url", "baseurl", "collections_dir", "destination", "data_dir", "markdown_ext"):
         config.str_setting(key)
@@ -376,6 +431,7 @@ def collections(config: JekyllConfig) -> dict[str, Collection]:
         meta = meta if isinstance(meta, dict) else {}
         clean = re.sub(r"[^a-z0-9_\-.]", "", str(label), flags=re.IGNORECASE)
         permalink = meta.get("permalink")
+        own = isinstance(permalink, str) and bool(permalink)
         if clean == "posts":
             permalink = permalink or style_to_permalink(style)
             output = True
@@ -383,7 +439,7 @@ def collections(config: JekyllConfig) -> dict[str, Collection]:
             output = truthy(meta.get("output", False))
         if not isinstance(permalink, str) or not permalink:
             permalink = suffixed
-        found[clean] = Collection(label=clean, output=output, permalink=permalink, folder="_" + clean)
+        found[clean] = Collection(clean, output, permalink, folder="_" + clean, own_permalink=own)
     return found
 
 
@@ -396,10 +452,39 @@ def site_timezone(config: JekyllConfig) -> dt.tzinfo | None:
         return zoneinfo.ZoneInfo(str(name))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         # Jekyll sets TZ to the name; the C library reads an unknown zone as UTC.
-        logger.warning("%s: timezone %r is not a known zone; UTC is used, as Jekyll would", config.where("timezone"), name)
+        where = config.where("timezone")
+        logger.warning("%s: timezone %r is not a known zone; UTC is used, as Jekyll would", where, name)
         return dt.timezone.utc
 
 
 def markdown_exts(config: JekyllConfig) -> frozenset[str]:
     # Jekyll's Markdown converter does not strip spaces around the commas either.
     return frozenset("." + ext.lower() for ext in config.str_setting("markdown_ext").split(","))
+
+
+def read_authors(root: Path, config: JekyllConfig) -> tuple[Path | None, dict[str, str]]:
+    """``_data/authors.yml|yaml|json``: the file read, and author key -> display name.
+
+    A file that cannot be read is logged and gives no names (Jekyll would stop;
+    names as written are a better search result than no search).
+    """
+    folder = root / (config.str_setting("data_dir") or "_data")
+    path = next((folder / name for name in AUTHOR_FILES if (folder / name).is_file()), None)
+    if path is None:
+        return None, {}
+    try:
+        text = path.read_text("utf-8-sig")
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" (line {mark.line + 1})" if mark is not None else ""
+        logger.warning("%s%s: cannot be read; author names are shown as written", path, line)
+        return path, {}
+    names: dict[str, str] = {}
+    for key, value in data.items() if isinstance(data, dict) else ():
+        label = value if isinstance(value, str) else None
+        if isinstance(value, dict):
+            label = next((str(value[k]) for k in NAME_KEYS if value.get(k) not in (None, "")), None)
+        if label:
+            names[str(key)] = label
+    return path, names

@@ -10,9 +10,14 @@ cleaned by squeezing ``//`` and turning ``..`` into ``/``.
 from __future__ import annotations
 
 import datetime as dt
+import posixpath
 import re
 import unicodedata
-from typing import Callable, Mapping
+import urllib.parse
+from typing import Any, Callable, Mapping
+
+# A helper that lives in searchsvc.documents today (repoint later).
+from searchsvc.documents import parse_date
 
 # Jekyll::Configuration::STYLE_TO_PERMALINK
 NAMED_STYLES = {
@@ -103,20 +108,26 @@ def _slug_keeps(char: str, extra: str) -> bool:
     return category[0] in "ML" or category == "Nd" or char in extra
 
 
+_ASCII_SLUG = {"default": re.compile(r"[^A-Za-z0-9]+"), "pretty": re.compile(r"[^A-Za-z0-9._~!$&'()+,;=@]+")}
+_END_HYPHENS = re.compile(r"^-|-$", re.MULTILINE)  # Ruby's gsub(/^-|-$/): one at each end of each line
+
+
 def slugify(text: str | None, mode: str = "default", cased: bool = False) -> str | None:
     """Utils.slugify for the modes URLs use ("default", "pretty")."""
     if text is None:
         return None
-    extra = "._~!$&'()+,;=@" if mode == "pretty" else ""
-    out: list[str] = []
-    for char in text:
-        if _slug_keeps(char, extra):
-            out.append(char)
-        elif not out or out[-1] != "\x00":
-            out.append("\x00")  # a run of other characters becomes one hyphen
-    slug = "".join(out).replace("\x00", "-")
-    # Ruby's gsub(/^-|-$/) removes one hyphen at each end of each line.
-    slug = re.sub(r"^-|-$", "", slug, flags=re.MULTILINE)
+    if text.isascii():  # the only ASCII letters and digits are [A-Za-z0-9]; no marks
+        slug = _ASCII_SLUG[mode].sub("-", text)
+    else:
+        extra = "._~!$&'()+,;=@" if mode == "pretty" else ""
+        out: list[str] = []
+        for char in text:
+            if _slug_keeps(char, extra):
+                out.append(char)
+            elif not out or out[-1] != "\x00":
+                out.append("\x00")  # a run of other characters becomes one hyphen
+        slug = "".join(out).replace("\x00", "-")
+    slug = _END_HYPHENS.sub("", slug)
     return slug if cased else slug.lower()
 
 
@@ -128,22 +139,22 @@ def titleize_slug(slug: str) -> str:
 # ---------------------------------------------------------------------------
 # Escaping (Jekyll::URL.escape_path via Addressable::URI.encode)
 
-_UNRESERVED = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~"
-_SUB_DELIMS = b"!$&'()*+,;="
-_PCHAR = frozenset(_UNRESERVED + _SUB_DELIMS + b":@")
+# Addressable's character classes; urllib's quote() always keeps A-Z a-z 0-9 _ . - ~ as well.
+_PCHAR = "!$&'()*+,;=:@"
 _CLASSES = {
-    "scheme": frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-+."),
-    "authority": _PCHAR | frozenset(b"[:]"),
-    "path": _PCHAR | frozenset(b"/"),
-    "query": _PCHAR | frozenset(b"/?"),
-    "fragment": _PCHAR | frozenset(b"/?"),
+    "scheme": "+",
+    "authority": _PCHAR + "[]",
+    "path": _PCHAR + "/",
+    "query": _PCHAR + "/?",
+    "fragment": _PCHAR + "/?",
 }
 _URI = re.compile(r"^(?:([^:/?#]+):)?(?://([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$", re.DOTALL)
 _PLAIN = re.compile(r"^[a-zA-Z0-9./-]+$")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9.+\-]*")
 
 
-def _encode(text: str, allowed: frozenset[int]) -> str:
-    return "".join(chr(b) if b in allowed else f"%{b:02X}" for b in text.encode("utf-8", "surrogateescape"))
+def _encode(text: str, safe: str) -> str:
+    return urllib.parse.quote(text, safe=safe, errors="surrogateescape")
 
 
 def escape_path(value: str) -> str:
@@ -155,7 +166,7 @@ def escape_path(value: str) -> str:
     if not value or _PLAIN.match(value):
         return value
     scheme, authority, path, query, fragment = _URI.match(value).groups()
-    if scheme is not None and not re.fullmatch(r"[A-Za-z][A-Za-z0-9.+\-]*", scheme):
+    if scheme is not None and not _SCHEME.fullmatch(scheme):
         raise ValueError(f"{value!r} is not a valid URI part (Addressable: invalid scheme format)")
     if path.startswith("//") and authority is None:
         raise ValueError(f"{value!r} is not a valid URI part (a path with two leading slashes)")
@@ -176,7 +187,7 @@ def escape_path(value: str) -> str:
 # Templates
 
 
-def expand_document(template: str, values: Mapping[str, Callable[[], str]]) -> str:
+def expand_document(template: str, values: Mapping[str, Callable[[], str | None]]) -> str:
     """URL#generate_url_from_drop: every ``:name`` replaced by its escaped value."""
 
     def replace(match: re.Match) -> str:
@@ -204,10 +215,13 @@ def expand_page(template: str, values: Mapping[str, str | None]) -> str:
     return result
 
 
+_SLASHES = re.compile(r"/{2,}")
+
+
 def sanitize_url(text: str) -> str:
     """URL#sanitize_url: a leading "/", ".." -> "/", "./" dropped, runs of "/" squeezed."""
     result = ("/" + text).replace("..", "/").replace("./", "")
-    return re.sub(r"/{2,}", "/", result)
+    return _SLASHES.sub("/", result)
 
 
 def date_value(date: dt.datetime, name: str) -> str:
@@ -236,17 +250,24 @@ def date_value(date: dt.datetime, name: str) -> str:
 # ---------------------------------------------------------------------------
 # Base URLs (the relative_url / absolute_url filters, Addressable's normalize)
 
+_NORMAL_PATH = re.compile(r"(?:/(?!\.\.?(?:/|$))[A-Za-z0-9\-._~!$&'()*+,;=:@]*)*/?")
 _DEFAULT_PORTS = {"http": "80", "https": "443", "ftp": "21"}
-_QUERY_KEEP = frozenset(_UNRESERVED + b"!$'()*+,=:@/?")
+_QUERY_KEEP = "!$'()*+,=:@/?"
 
 
-def _normalize_component(text: str, allowed: frozenset[int]) -> str:
-    raw = re.sub(rb"%([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), text.encode("utf-8", "surrogateescape"))
+_PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@]*")
+
+
+def _normalize_component(text: str, safe: str) -> str:
+    """Addressable::URI.normalize_component: decode every %XX, NFKC, encode again."""
+    if safe == _PCHAR and _PLAIN_SEGMENT.fullmatch(text):
+        return text
+    raw = urllib.parse.unquote_to_bytes(text) if "%" in text else text.encode("utf-8", "surrogateescape")
     try:
         decoded = unicodedata.normalize("NFKC", raw.decode("utf-8"))
     except UnicodeDecodeError:
-        return "".join(chr(b) if b in allowed else f"%{b:02X}" for b in raw)
-    return _encode(decoded, allowed)
+        return urllib.parse.quote_from_bytes(raw, safe=safe)
+    return _encode(decoded, safe)
 
 
 def _remove_dot_segments(path: str) -> str:
@@ -286,8 +307,9 @@ def normalize_uri(text: str) -> str:
         if port == _DEFAULT_PORTS.get(scheme or ""):
             port = ""
         out += "//" + (userinfo + "@" if userinfo else "") + host + (":" + port if port else "")
-    segments = [_normalize_component(part, _PCHAR) for part in path.strip().split("/")]
-    path = _remove_dot_segments("/".join(segments))
+    path = path.strip()
+    if not _NORMAL_PATH.fullmatch(path):  # most page paths are already normal: no %, no dot segment
+        path = _remove_dot_segments("/".join(_normalize_component(part, _PCHAR) for part in path.split("/")))
     if not path and scheme in ("http", "https", "ftp", "tftp"):
         path = "/"
     out += path
@@ -321,3 +343,76 @@ def absolute_url(site_url: str, baseurl: str, url: str) -> str:
     if not site_url:
         return relative_url(baseurl, url)
     return normalize_uri(site_url + relative_url(baseurl, url))
+
+
+# ---------------------------------------------------------------------------
+# Dates (Utils.parse_date(value.to_s): Time.parse, then localtime)
+
+
+def local_time(naive: dt.datetime, tz: dt.tzinfo | None) -> dt.datetime:
+    """A wall-clock time in the site's zone (None: the process's local zone, as Ruby's Time)."""
+    return naive.astimezone() if tz is None else naive.replace(tzinfo=tz)
+
+
+def jekyll_time(value: Any, tz: dt.tzinfo | None) -> dt.datetime:
+    """A front-matter or config date as Jekyll reads it; ValueError when Jekyll cannot."""
+    if isinstance(value, dt.datetime):
+        # An unquoted YAML timestamp without offset is UTC to Psych; PyYAML leaves it naive.
+        moment = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+        return moment.astimezone(tz)
+    if isinstance(value, dt.date):
+        return local_time(dt.datetime(value.year, value.month, value.day), tz)
+    parsed = parse_date(value) if isinstance(value, str) else None
+    if parsed is None:
+        raise ValueError(f"date {ruby_str(value)!r} is not a date Jekyll can read (Jekyll stops the build)")
+    return parsed.astimezone(tz) if parsed.tzinfo else local_time(parsed, tz)
+
+
+def name_date(text: str, tz: dt.tzinfo | None) -> dt.datetime:
+    """A file name's date as Time.parse reads it: 2-digit years, a day past the month's end rolls on."""
+    pieces = text.split("-")
+    year, month, day = (int(p) for p in pieces)
+    if len(pieces[0]) == 2:
+        year += 2000 if year < 69 else 1900
+    if not 1 <= month <= 12 or not 1 <= day <= 31 or year < 1:
+        raise ValueError(f"the date {text} in the file name is not a date (Jekyll stops the build)")
+    return local_time(dt.datetime(year, month, 1) + dt.timedelta(days=day - 1), tz)
+
+
+# ---------------------------------------------------------------------------
+# A document's URL (Document#url with Drops::UrlDrop)
+
+
+def document_url(
+    template: str, rel: str, folder: str, label: str, data: Mapping[str, Any], date: dt.datetime, output_ext: str
+) -> str:
+    """``rel`` is Jekyll's relative_path, ``folder`` the collection's "_label"."""
+    ext = posixpath.splitext(rel)[1]
+    basename = posixpath.splitext(rel.rsplit("/", 1)[-1])[0]
+    # cleaned_relative_path: the extension off, the first "_label" anywhere out, trailing dots off.
+    cleaned = (rel[: len(rel) - len(ext)] if ext else rel).replace(folder, "", 1).rstrip(".")
+    slug = ruby_str(data.get("slug"))
+    categories = [ruby_str(c) for c in data.get("categories") or []]
+    values: dict[str, Callable[[], str | None]] = {
+        "collection": lambda: label,
+        "name": lambda: slugify(basename),
+        "title": lambda: slugify(slug, "pretty", cased=True),
+        "slug": lambda: slugify(slug),
+        "categories": lambda: "/".join(dict.fromkeys(c.lower() for c in categories)),
+        "slugified_categories": lambda: "/".join(dict.fromkeys(slugify(c) or "" for c in categories)),
+        "path": lambda: cleaned,
+        "output_ext": lambda: output_ext,
+    }
+    values.update({name: (lambda name=name: date_value(date, name)) for name in DATE_PLACEHOLDERS})
+    return sanitize_url(expand_document(template, values))
+
+
+def ruby_str(value: Any) -> str:
+    """Ruby's to_s for YAML scalars (true, not True; nil is "")."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)

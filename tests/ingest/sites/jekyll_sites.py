@@ -43,7 +43,9 @@ def basic(root: Path) -> Path:
         "_posts/2021-03-26-no-front-matter.md": "Only text, no front matter.\n",
         "_posts/sub/2021-03-27-in-subfolder.md": fm("title: Sub"),
         "news/_posts/2021-03-28-category-folder.md": fm("title: Folder\ncategory: Extra Long\ntags: [a, b]"),
-        "news/world/_posts/2021-03-29-two-folders.md": fm("title: Two\ncategories: Alpha Beta\nauthors: [jane-doe, bob]"),
+        "news/world/_posts/2021-03-29-two-folders.md": fm(
+            "title: Two\ncategories: Alpha Beta\nauthors: [jane-doe, bob]"
+        ),
         "_posts/notes.md": fm("title: Not a post"),
         "_posts/2021-03-30-My Post Title!.md": fm("title: Odd name"),
         "_posts/2021-4-1-short-date.md": fm("title: One-digit month"),

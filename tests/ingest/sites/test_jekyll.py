@@ -80,7 +80,9 @@ def compare(root: Path, name: str, tz: str | None = None) -> None:
         if "categories" in row:
             assert (page.facets["categories"], page.facets["tags"]) == (row["categories"], row["tags"]), rel
     equal = sum(a == b for a, b in urls_equal.values())
-    print(f"\n{name}: pages {len(published)} (Jekyll {len(expected)}, {len(flagged)} search-flagged); URLs equal {equal}/{len(expected) - len(flagged)}")
+    total = len(expected) - len(flagged)
+    counts = f"pages {len(published)} (Jekyll {len(expected)}, {len(flagged)} search-flagged)"
+    print(f"\n{name}: {counts}; URLs equal {equal}/{total}")
 
 
 @pytest.mark.parametrize("name", list(SITES))
@@ -134,7 +136,8 @@ def test_post_url_date_and_facets_from_the_file_name(tmp_path):
     assert page.facets == {"tags": ["one", "two"], "categories": ["News"], "authors": ["jane-doe"]}
     assert (page.dialect, page.kind, page.title) == ("kramdown", "page", None)
     moved = rules(site, "_posts/2021-03-25-date-override.md")
-    assert (moved.url, moved.date.isoformat()) == ("https://example.org/blog/2021/04/02/date-override.html", "2021-04-02T10:00:00+00:00")
+    assert moved.url == "https://example.org/blog/2021/04/02/date-override.html"
+    assert moved.date.isoformat() == "2021-04-02T10:00:00+00:00"
     folder = rules(site, "news/world/_posts/2021-03-29-two-folders.md")
     assert folder.facets["categories"] == ["news", "world", "Alpha", "Beta"]
     assert folder.facets["authors"] == ["jane-doe", "bob"]
@@ -165,7 +168,10 @@ def test_skips_say_why(tmp_path):
         "_layouts/default.html": (NOT_A_PAGE, "in _layouts/, the layouts folder (a name starting with '_')"),
         "_includes/nav.html": (NOT_A_PAGE, "in _includes/, the includes folder (a name starting with '_')"),
         "_site/old.html": (NOT_A_PAGE, "in _site/, the output folder (destination)"),
-        "node_modules/pkg/README.md": (EXCLUDED, "in node_modules/, a folder Jekyll does not read (excluded by exclude: in the config)"),
+        "node_modules/pkg/README.md": (
+            EXCLUDED,
+            "in node_modules/, a folder Jekyll does not read (excluded by exclude: in the config)",
+        ),
         "_drafts/a-draft.md": (UNPUBLISHED, "a draft (_drafts/ is published only with show_drafts: true)"),
         "static.html": (NOT_A_PAGE, "no front matter ('---' on its first line): Jekyll copies it as a static file"),
         "_posts/notes.md": (NOT_A_PAGE, "in _posts/ without a YYYY-MM-DD- date in its name; Jekyll ignores it"),
@@ -203,7 +209,10 @@ def test_collections(tmp_path):
 
 def test_toml_config_and_timezone(tmp_path):
     toml = JekyllSite(jekyll_sites.toml_config(tmp_path / "toml"))
-    assert toml.describe() == "Jekyll site, config _config.toml (permalink /:categories/:title/, collections guides; URLs under https://toml.example/docs/)"
+    assert toml.describe() == (
+        "Jekyll site, config _config.toml (permalink /:categories/:title/, collections guides; "
+        "URLs under https://toml.example/docs/)"
+    )
     assert rules(toml, "_posts/2021-03-24-toml.md").url == "https://toml.example/docs/cfg/toml/"
     zoned = JekyllSite(jekyll_sites.timezone(tmp_path / "tz"))
     offset = rules(zoned, "_posts/2021-03-25-offset.md")
@@ -241,7 +250,16 @@ def test_detect_and_describe(tmp_path):
         ("_config.yml", "title: x\nexclude: [a\nurl: b\n", "_config.yml: not valid YAML (line 3"),
         ("_config.yml", "- a\n- b\n", "_config.yml: must be a mapping of settings, not a list (line 1)"),
         ("_config.yml", "title: x\nexclude: node_modules\n", "_config.yml (line 2): exclude must be a list"),
-        ("_config.yml", "url: x\npermalink: /:year/:nope/\n", "_config.yml (line 2): permalink '/:year/:nope/' (posts) uses :nope"),
+        (
+            "_config.yml",
+            "url: x\npermalink: /:year/:nope/\n",
+            "_config.yml (line 2): permalink '/:year/:nope/' (posts) uses :nope",
+        ),
+        (
+            "_config.yml",
+            "collections:\n  docs:\n    output: true\n    permalink: /:nope/\n",
+            "_config.yml (line 1): permalink '/:nope/' (docs) uses :nope",
+        ),
         ("_config.toml", 'url = "x"\npermalink = \n', "_config.toml: not valid TOML (line 2)"),
     ],
 )
@@ -286,7 +304,8 @@ def test_fingerprint_follows_config_defaults_and_authors(tmp_path):
     second = JekyllSite(root).fingerprint()
     assert second != first
     config = root / "_config.yml"
-    config.write_text(config.read_text() + "defaults:\n  - scope: {path: ''}\n    values: {layout: x}\n", encoding="utf-8")
+    defaults = "defaults:\n  - scope: {path: ''}\n    values: {layout: x}\n"
+    config.write_text(config.read_text() + defaults, encoding="utf-8")
     assert JekyllSite(root).fingerprint() not in (first, second)
 
 
