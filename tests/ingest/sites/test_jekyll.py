@@ -9,6 +9,7 @@ The literal tests below pin what a user sees on a few pages.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import subprocess
 import sys
 import time
@@ -21,6 +22,7 @@ from searchsvc.documents import PostError, _decode, _split
 from searchsvc.ingest.sites.base import EXCLUDED, NOT_A_PAGE, UNPUBLISHED, PageRules, SiteConfigError, Skip
 from searchsvc.ingest.sites.jekyll import JekyllSite
 
+from ...conftest import REPO
 from ...oracles import jekyll as oracle
 from . import jekyll_sites
 from .jekyll_sites import NOW, SITES, fm, write
@@ -89,6 +91,21 @@ def compare(root: Path, name: str, tz: str | None = None) -> None:
 def test_publishes_what_jekyll_publishes_at_the_same_urls(tmp_path, name):
     oracle.require_jekyll()
     compare(SITES[name](tmp_path), name)
+
+
+@pytest.mark.parametrize("corpus", ["digitalgov-2017", "18f-blog"])
+def test_real_posts_as_a_jekyll_site(tmp_path, corpus):
+    """The shared corpora's real front matter (entities in categories, odd dates) in _posts/."""
+    source = REPO.parent / "shared" / "corpus" / corpus
+    if not source.is_dir():
+        pytest.skip(f"corpus not found at {source} (it lives in ../shared beside the repository)")
+    oracle.require_jekyll()
+    posts = source / "posts" if (source / "posts").is_dir() else source
+    shutil.copytree(posts, tmp_path / "_posts")
+    if (source / "pages").is_dir():
+        shutil.copytree(source / "pages", tmp_path / "pages")
+    (tmp_path / "_config.yml").write_text("url: https://example.gov\nbaseurl: /news\n", encoding="utf-8")
+    compare(tmp_path, corpus)
 
 
 def test_local_zone_when_the_config_names_none(tmp_path, monkeypatch):
