@@ -75,9 +75,10 @@ class _FolderSkip(Skip):
 
 @dataclass(frozen=True)
 class _Folder:
-    kind: str  # "post" | "draft" | "doc" | "page": what its files are
+    kind: str  # "post" | "draft" | "doc" | "page": what its files are; "skip": Jekyll never lists it
     collection: Collection | None = None
     magic: int = -1  # the index of its "_posts"/"_drafts" part
+    skip: tuple[str, str] = ("", "")  # (Skip kind, reason) for "skip"; a tuple, so the site pickles
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ class JekyllSite(Site):
         destination = self.config.str_setting("destination") or "_site"
         self.destination = os.path.relpath(self.root / destination, self.root).replace(os.sep, "/")
         self.fixed_time = self._config_time()
-        self._folders: dict[str, _Folder | Skip] = {}
+        self._folders: dict[str, _Folder] = {}
         self._by_folder = {c.folder: c for c in self.collections.values() if c.label not in ("posts", "data")}
         self._authors_path, names = read_authors(self.root, self.config)
         authors = {facet_key(key): Term(label=label) for key, label in names.items() if facet_key(key)}
@@ -198,29 +199,29 @@ class JekyllSite(Site):
 
     # -- where a file sits ---------------------------------------------------
 
-    def _level_skip(self, parts: tuple[str, ...]) -> Skip | None:
+    def _level_skip(self, parts: tuple[str, ...]) -> _Folder | None:
         """Why Jekyll's reader never enters the folder ``parts`` (Reader#read_directories)."""
         skip = self._level_skip(parts[:-1]) if len(parts) > 1 else None
         if skip is None:
             path = "/".join(parts)
             reason = self.filter.rejects(parts[-1], "/" + path)
             if path == self.destination:
-                skip = _FolderSkip(NOT_A_PAGE, f"in {path}/, the output folder (destination)")
+                skip = _Folder("skip", skip=(NOT_A_PAGE, f"in {path}/, the output folder (destination)"))
             elif reason:
                 label = FOLDER_NAMES.get(parts[-1], "")
                 what = f"the {label} folder" if label else "a folder Jekyll does not read"
                 kind = EXCLUDED if reason.startswith("excluded") else NOT_A_PAGE
-                skip = _FolderSkip(kind, f"in {path}/, {what} ({reason})")
+                skip = _Folder("skip", skip=(kind, f"in {path}/, {what} ({reason})"))
         return skip
 
-    def _folder(self, folder: str) -> _Folder | Skip:
+    def _folder(self, folder: str) -> _Folder:
         """What a folder holds for Jekyll, or why it never lists it; once per folder."""
         found = self._folders.get(folder)
         if found is None:
             found = self._folders[folder] = self._classify(tuple(folder.split("/")) if folder else ())
         return found
 
-    def _classify(self, parts: tuple[str, ...]) -> _Folder | Skip:
+    def _classify(self, parts: tuple[str, ...]) -> _Folder:
         cdir = tuple(self.collections_dir.split("/")) if self.collections_dir else ()
         inside = parts[len(cdir) :] if parts[: len(cdir)] == cdir else ()
         collection = self._by_folder.get(inside[0]) if inside else None
@@ -235,17 +236,18 @@ class JekyllSite(Site):
             return _Folder("page")
         # Reader#outside_configured_directory?: with a collections_dir, posts are read only inside it.
         if cdir and not "/".join(parts[:magic]).startswith(self.collections_dir):
-            return _FolderSkip(NOT_A_PAGE, f"{parts[magic]}/ outside collections_dir {self.collections_dir}/: not read")
+            reason = f"{parts[magic]}/ outside collections_dir {self.collections_dir}/: not read"
+            return _Folder("skip", skip=(NOT_A_PAGE, reason))
         return _Folder("draft" if parts[magic] == "_drafts" else "post", self.collections["posts"], magic)
 
     def _locate(self, rel: str) -> _Place:
         folder, _, name = rel.rpartition("/")
         found = self._folder(folder)
-        if isinstance(found, Skip) or found.kind == "page":
+        if found.kind in ("skip", "page"):
             if rel in self.included_files:  # Reader#read_included_excludes
                 return _Place("page", rel, page_dir="/" + folder if folder else "")
-            if isinstance(found, Skip):
-                raise _FolderSkip(found.kind, found.reason)
+            if found.kind == "skip":
+                raise _FolderSkip(*found.skip)
             page_dir = "/" + folder if folder else ""
             self._check_entry(name, f"{page_dir}/{name}")
             return _Place("page", rel, page_dir=page_dir)
@@ -279,7 +281,7 @@ class JekyllSite(Site):
         for path in iter_post_paths(self.root, stats):
             text = str(path)
             rel = text[cut:].replace(os.sep, "/")
-            if isinstance(self._folder(rel.rpartition("/")[0]), Skip) and rel not in self.included_files:
+            if self._folder(rel.rpartition("/")[0]).kind == "skip" and rel not in self.included_files:
                 continue
             info = stats.get(text) or path.stat()
             yield Candidate(rel=rel, path=text, size=info.st_size, mtime_ns=info.st_mtime_ns)

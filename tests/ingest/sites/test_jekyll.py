@@ -9,6 +9,7 @@ The literal tests below pin what a user sees on a few pages.
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 import shutil
 import subprocess
 import sys
@@ -331,6 +332,15 @@ def test_config_is_read_once(tmp_path):
     site = JekyllSite(root)
     (root / "_config.yml").write_text("permalink: pretty\n", encoding="utf-8")
     assert rules(site, "_posts/2021-03-24-hello.md").url == "https://example.org/blog/news/2021/03/24/hello.html"
+
+
+def test_a_site_travels_to_worker_processes(tmp_path):
+    """Pickled after use (its folder verdicts cached), it answers the same."""
+    site = JekyllSite(jekyll_sites.basic(tmp_path))
+    before = {rel: (page.url, page.date) for rel, page in ours(site)[0].items()}
+    copy = pickle.loads(pickle.dumps(site))
+    assert {rel: (page.url, page.date) for rel, page in ours(copy)[0].items()} == before
+    assert skip_of(copy, "_layouts/default.html").kind == NOT_A_PAGE
 
 
 def test_imports_without_flask_or_whoosh():
