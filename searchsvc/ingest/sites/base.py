@@ -74,8 +74,13 @@ class Site:
         """Changes whenever something site-wide changes what a page yields."""
         raise NotImplementedError
 
-    def rules(self, rel: str, meta: dict[str, Any], now: dt.datetime) -> PageRules:
-        """What the generator publishes for this file; raises Skip."""
+    def rules(self, rel: str, meta: dict[str, Any] | None, now: dt.datetime) -> PageRules:
+        """What the generator publishes for this file; raises Skip.
+
+        ``meta`` is None when the file has no front matter: Jekyll still reads
+        such a file in ``_posts/`` as a post, and copies it elsewhere as a
+        static file (Skip); Hugo publishes it as a page.
+        """
         raise NotImplementedError
 
     def terms(self) -> dict[str, dict[str, Term]]:
