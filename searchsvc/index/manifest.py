@@ -63,7 +63,7 @@ def read_manifest(gen_dir: Path) -> tuple[dict | None, dict | None]:
 
 def config_fingerprint(settings: Mapping[str, Any], site=None) -> str:
     """Settings and site-wide rules that change what is extracted: a change forces a full rebuild."""
-    relevant = {k: settings[k] for k in ("facets", "url_pattern", "index_drafts", "index_expired", "max_post_bytes")}
+    relevant = {k: settings.get(k) for k in ("facets", "url_pattern", "index_drafts", "index_expired", "max_post_bytes", "exclude", "site_url", "summary_keys")}
     relevant["schema_version"] = 2
     if site is not None:
         relevant["site"] = [site.kind, str(site.root), list(site.facets), site.fingerprint()]

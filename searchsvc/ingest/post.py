@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .clean import strip_templates
-from .document import NOT_A_PAGE, Document, PostError, Skip
+from .document import EXCLUDED, NOT_A_PAGE, Document, PostError, Skip
 from .fields import clean_facet_values, date_of, facet_values_of, norm_key, setting, summary_of, title_of
 from .frontmatter import decode, read_post_file, split_front_matter
 from .html_replay import html_to_text
 from .pymarkdown import markdown_to_text
 from .sites.base import Site
+from .sites.plain import excluded_by
 from .walk import inside
 
 
@@ -80,6 +81,9 @@ def _load_page(
         raise PostError("file name is not valid UTF-8") from None
     if not inside(os.path.realpath(path), os.path.realpath(site.root)):
         raise PostError("outside the content directory (a link leads out of it)")
+    pattern = excluded_by(doc_id, tuple(setting(settings, "exclude")))
+    if pattern:
+        raise Skip(EXCLUDED, f"matches SEARCHSVC_EXCLUDE pattern {pattern!r}")
     data, mtime = read_post_file(path, int(setting(settings, "max_post_bytes")))
     front, body_source = split_front_matter(decode(data))
     rules = site.rules(doc_id, front, now if now is not None else dt.datetime.now(dt.timezone.utc))

@@ -37,15 +37,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from searchsvc.documents import (  # one block, to repoint when documents.py is split
-    PostError,
-    _decode as decode_text,
-    _read as read_bytes,
-    _split as split_front_matter,
-    facet_key,
-    iter_post_paths,
-    parse_date,
-)
+from ...words import facet_key
+from ..dates import parse_date
+from ..document import PostError
+from ..frontmatter import decode as decode_text
+from ..frontmatter import read_post_file as read_bytes
+from ..frontmatter import split_front_matter
+from ..walk import iter_post_paths
 
 from .base import EXCLUDED, NOT_A_PAGE, UNPUBLISHED, Candidate, PageRules, Site, SiteConfigError, Skip, Term
 from .hugo_config import HugoConfig, Language, find_config_files, go_bool, load_config
@@ -495,4 +493,4 @@ def _front_matter(path: Path) -> dict:
         meta, _body = split_front_matter(decode_text(data))
     except PostError:
         return {}
-    return meta
+    return meta or {}

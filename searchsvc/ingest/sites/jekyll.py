@@ -27,8 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-# Helpers that live in searchsvc.documents today; one block, to repoint later.
-from searchsvc.documents import PostError, facet_key, iter_post_paths
+from ...words import facet_key
+from ..document import PostError
+from ..walk import iter_post_paths
 
 from .base import EXCLUDED, NOT_A_PAGE, UNPUBLISHED, Candidate, PageRules, Site, SiteConfigError, Skip, Term
 from .jekyll_config import (

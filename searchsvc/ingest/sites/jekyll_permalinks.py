@@ -16,8 +16,7 @@ import unicodedata
 import urllib.parse
 from typing import Any, Callable, Mapping
 
-# A helper that lives in searchsvc.documents today (repoint later).
-from searchsvc.documents import parse_date
+from ..dates import parse_date
 
 # Jekyll::Configuration::STYLE_TO_PERMALINK
 NAMED_STYLES = {

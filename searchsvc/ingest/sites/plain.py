@@ -65,7 +65,6 @@ class PlainSite(Site):
         self.content_root = self.root
         self.settings = settings
         self.facets = tuple(setting(settings, "facets"))
-        self.exclude = tuple(setting(settings, "exclude"))
         self.pattern = str(setting(settings, "url_pattern"))
         check_url_pattern(self.pattern)
 
@@ -91,9 +90,6 @@ class PlainSite(Site):
     def rules(self, rel: str, meta: dict[str, Any] | None, now: dt.datetime) -> PageRules:
         if meta is None:
             raise PostError("no front matter (the file must start with a '---' line)")
-        pattern = excluded_by(rel, self.exclude)
-        if pattern:
-            raise Skip(EXCLUDED, f"matches SEARCHSVC_EXCLUDE pattern {pattern!r}")
         normal: dict[str, Any] = {}
         for key, value in meta.items():
             normal.setdefault(norm_key(key), value)

@@ -17,7 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from searchsvc.documents import PostError, _decode, _read, _split
+from searchsvc.ingest.document import PostError
+from searchsvc.ingest.frontmatter import decode as _decode
+from searchsvc.ingest.frontmatter import read_post_file as _read
+from searchsvc.ingest.frontmatter import split_front_matter as _split
 from searchsvc.ingest.sites.base import EXCLUDED, NOT_A_PAGE, UNPUBLISHED, SiteConfigError, Skip, Term
 from searchsvc.ingest.sites.hugo import HugoSite
 from tests.ingest.sites.hugo_sites import NOW, SITES, config, page
@@ -36,7 +39,7 @@ _BUILT: dict[str, tuple[HugoSite, HugoOutput, dict, dict]] = {}
 def front_matter(path: str) -> dict:
     try:
         data, _ = _read(Path(path), 10**7)
-        return _split(_decode(data))[0]
+        return _split(_decode(data))[0] or {}
     except PostError:
         return {}
 

@@ -19,7 +19,9 @@ from pathlib import Path
 import pytest
 
 # The front-matter splitter the ingest pipeline uses (repoint to searchsvc.ingest.frontmatter).
-from searchsvc.documents import PostError, _decode, _split
+from searchsvc.ingest.document import PostError
+from searchsvc.ingest.frontmatter import decode as _decode
+from searchsvc.ingest.frontmatter import split_front_matter as _split
 from searchsvc.ingest.sites.base import EXCLUDED, NOT_A_PAGE, UNPUBLISHED, PageRules, SiteConfigError, Skip
 from searchsvc.ingest.sites.jekyll import JekyllSite
 
