@@ -61,7 +61,7 @@ def test_search_page_lists_what_the_json_lists(client):
     assert page.title.string.startswith("plain language – Search")
     assert text(page.select_one("#result-count")) == f"Showing 1–{min(10, data['total'])} of {data['total']} results"
     assert result_links(page) == [(hit["title"], hit["url"]) for hit in data["results"]]
-    assert result_links(page)[0] == ("Plain Language in Forms: Ask Only What You Need", "/2017/03/02/plain-language-in-forms/")
+    assert result_links(page)[0] == ("Plain Language in Forms: Ask Only What You Need", "https://www.example.gov/2017/03/02/plain-language-in-forms/")
     # snippets keep their <mark>s; dates are written out
     first = page.select_one(".result")
     assert first.select(".result__snippet mark")

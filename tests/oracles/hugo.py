@@ -123,6 +123,8 @@ def run_hugo(site: Path, now: dt.datetime, *, environment: str = "production") -
         (layouts / "partials" / "oracle-all.html").write_text(_ALL_PAGES, encoding="utf-8")
         for name in ("_default/single.html", "_default/list.html", "index.html", "404.html"):
             (layouts / name).write_text(_LAYOUT, encoding="utf-8")
+        if (site / "layouts" / "shortcodes").is_dir():  # the site's shortcodes, so its content renders
+            shutil.copytree(site / "layouts" / "shortcodes", layouts / "shortcodes")
         dest = Path(tmp, "public")
         command = [
             hugo_binary(), "--source", str(site), "--destination", str(dest), "--layoutDir", str(layouts),

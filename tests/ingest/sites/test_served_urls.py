@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,19 @@ def test_jekyll_sites_served_at_jekylls_urls(tmp_path, name):
     theirs = {rel: row["absolute_url"] for rel, row in jekyll_oracle.html_pages(answer).items()}
     ours, report = served(root, tmp_path / "index")
     compare(theirs, ours, report, JEKYLL_ON_PURPOSE.get(name, {}), root)
+
+
+def test_the_sample_site_is_served_at_hugos_urls(tmp_path):
+    """The README's first command serves this site: Hugo itself says what it publishes, and where."""
+    from searchsvc.settings import SAMPLE_CONTENT_DIR
+
+    root = tmp_path / "sample"
+    shutil.copytree(SAMPLE_CONTENT_DIR, root)
+    hugo = run_hugo(root, NOW)
+    ours_by_id, report = served(root, tmp_path / "index")
+    ours = {f"content/{rel}": url for rel, url in ours_by_id.items()}
+    compare(hugo.published(), ours, _by_site_path(report, Path("content")), {}, root)
+    assert ours["content/posts/2017/2017-03-28-cx-metrics-that-matter.md"] == "https://www.example.gov/2017/03/28/cx-metrics-that-matter/"
+    assert ours["content/events/2031-04-15-federal-customer-experience-summit.md"] == "https://www.example.gov/events/2031/federal-customer-experience-summit/"
+    assert ours["content/posts/_index.md"] == "https://www.example.gov/posts/"
+    assert len(ours) == 29
