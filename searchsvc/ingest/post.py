@@ -88,7 +88,7 @@ def _load_post(
     return Document(
         id=doc_id,
         title=title,
-        summary=summary_of(meta, body, warn),
+        summary=summary_of(meta, body, warn, setting(settings, "summary_keys")),
         body=body,
         date=date,
         url=page_url(meta, doc_id, title, date, str(setting(settings, "url_pattern")), warn),

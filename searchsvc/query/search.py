@@ -86,14 +86,14 @@ def _date_ranks(gen: Generation) -> np.ndarray:
     return gen.derived("date_ranks", build)
 
 
-def run(gen: Generation, req: SearchRequest, settings: Mapping[str, Any], base_path: str) -> dict:
+def run(gen: Generation, req: SearchRequest, settings: Mapping[str, Any], base_path: str, weights: Weights = WEIGHTS) -> dict:
     started = time.perf_counter()
     searcher = gen.searcher
     parsed = None
     plan = relevance = suggestion = corrected = None
     if req.q and is_plain(req.q):
         # A few plain words, the common case: ranked by the relevance plan.
-        plan, relevance, suggestion, corrected = plan_query(gen, req, settings, base_path)
+        plan, relevance, suggestion, corrected = plan_query(gen, req, settings, base_path, weights)
         matched = relevance.matched if relevance is not None else np.zeros(gen.size, dtype=bool)
         parsed = plan.query if plan is not None else None
     elif req.q:
