@@ -101,7 +101,7 @@ def load(path: Path) -> JudgedSet:
     queries = []
     for group in LISTS:
         for index, raw in enumerate(data.get(group) or []):
-            queries.append(_entry(raw, group, index, path.name))
+            queries.append(_entry(raw, group, index, str(path)))
     if not queries:
         raise JudgedSetError(f"{path}: no queries")
     return JudgedSet(str(data.get("name") or path.stem), queries)

@@ -6,7 +6,10 @@ Each judged set is indexed once.  The queries of every set are split into
 ``folds`` parts (each part takes every ``folds``-th query of each kind, so the
 kinds are spread evenly); for each part, the parameters are chosen by
 coordinate descent (one parameter at a time over its grid, twice round) on
-the other parts, and measured on the part left out.  The objective is the
+the other parts, and measured on the part left out.  Each step keeps, of
+the values within one standard error of the best (per-query differences),
+the one nearest the parameter's neutral value (``NEUTRAL``): a difference
+the judged queries cannot tell from noise does not move a parameter.  The objective is the
 mean of the targets (known-item MRR, topical nDCG@10) over the sets.  The
 printout gives, per parameter, the value each fold chose, the held-out
 figures, and the values chosen on all the queries.  Never pass a validation
@@ -29,9 +32,12 @@ from .metrics import DEPTH, headline, scores
 from .run import fresh_generation
 
 GRID: dict[str, tuple[float, ...]] = {
-    "title": (1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0),
+    "title": (1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0),
     "summary": (1.0, 1.5, 2.0, 3.0),
     "tags": (1.0, 1.5, 2.0, 3.0),
+    # at most 2: k1 + 1 bounds what any weight makes of a field occurrence
+    # against one in the body (ranking.Weights.k1), so a common word in a
+    # title cannot outrank a rare one in a body
     "k1": (0.6, 0.9, 1.2, 1.6, 2.0),
     "body_b": (0.5, 0.75, 0.9, 1.0),
     "short_b": (0.0, 0.25, 0.5, 0.75),
@@ -42,6 +48,13 @@ GRID: dict[str, tuple[float, ...]] = {
     "idf_offset": (0.0, 0.5, 1.0),
 }
 ROUNDS = 2
+# The value of no effect (or the textbook one) per parameter: among the values
+# within one standard error of the best, the one nearest this is kept (the
+# one-standard-error rule: the simplest model the data cannot tell from the best).
+NEUTRAL = {
+    "title": 1.0, "summary": 1.0, "tags": 1.0, "k1": 1.2, "body_b": 0.75, "short_b": 0.75,
+    "coverage": 0.0, "phrase": 0.0, "exact": 0.0, "long_ratio": 0.0, "idf_offset": 1.0,
+}
 
 
 class Corpus:
@@ -68,15 +81,20 @@ class Corpus:
             self.memo[weights] = found
         return found
 
+    def shares(self, chosen: set[int]) -> dict[int, float]:
+        """Each chosen query's weight in the objective: the groups count alike, the queries of a group alike."""
+        groups = [g for g in ("known_item", "topical") if any(self.judged.queries[i].group == g for i in chosen)]
+        out = {}
+        for group in groups:
+            members = [i for i in chosen if self.judged.queries[i].group == group]
+            for i in members:
+                out[i] = 1 / (len(groups) * len(members))
+        return out
+
     def objective(self, weights: Weights, chosen: set[int]) -> float:
         """Mean over the two groups of the mean figure over the chosen queries."""
         values = self.figures(weights)
-        means = []
-        for group in ("known_item", "topical"):
-            picked = [values[i] for i, j in enumerate(self.judged.queries) if i in chosen and j.group == group]
-            if picked:
-                means.append(sum(picked) / len(picked))
-        return sum(means) / len(means) if means else 0.0
+        return sum(share * values[i] for i, share in self.shares(chosen).items())
 
 
 def folds_of(corpus: Corpus, folds: int) -> list[set[int]]:
@@ -89,21 +107,30 @@ def folds_of(corpus: Corpus, folds: int) -> list[set[int]]:
     return parts
 
 
+def standard_error(corpora: list[Corpus], chosen: list[set[int]], a: Weights, b: Weights) -> float:
+    """The standard error of objective(a) - objective(b), from the per-query differences."""
+    total = 0.0
+    for corpus, picked in zip(corpora, chosen):
+        fa, fb = corpus.figures(a), corpus.figures(b)
+        for i, share in corpus.shares(picked).items():
+            total += (share / len(corpora) * (fa[i] - fb[i])) ** 2
+    return total**0.5
+
+
 def descend(corpora: list[Corpus], chosen: list[set[int]], start: Weights = WEIGHTS) -> tuple[Weights, float]:
-    """Coordinate descent on the mean objective over the corpora (ties keep the current value)."""
+    """Coordinate descent on the mean objective over the corpora, each step by the one-standard-error rule."""
 
     def value(w: Weights) -> float:
         return sum(c.objective(w, s) for c, s in zip(corpora, chosen)) / len(corpora)
 
-    best, best_value = start, value(start)
+    current = start
     for _ in range(ROUNDS):
         for name, grid in GRID.items():
-            for candidate in grid:
-                trial = dataclasses.replace(best, **{name: candidate})
-                v = value(trial)
-                if v > best_value + 1e-9:
-                    best, best_value = trial, v
-    return best, best_value
+            trials = [dataclasses.replace(current, **{name: candidate}) for candidate in grid]
+            best = max(trials, key=value)
+            close = [t for t in trials if value(best) - value(t) <= standard_error(corpora, chosen, best, t)]
+            current = min(close, key=lambda t: (abs(getattr(t, name) - NEUTRAL[name]), -value(t)))
+    return current, value(current)
 
 
 def cross_validate(corpora: list[Corpus], folds: int) -> dict[str, Any]:
