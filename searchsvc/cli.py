@@ -1,8 +1,11 @@
 """The ``searchsvc`` command: reindex, serve, search, evaluate.
 
-Exit codes of ``reindex``: 0 every post indexed; 1 some posts failed (listed);
-2 usage error; 3 nothing published (disk full, unwritable index: the served
-index is unchanged); 75 another reindex is running.
+Exit codes of ``reindex``: 0 every page indexed (pages the site does not
+publish are counted, never failures); 1 some pages failed (listed); 2 usage
+error (a setting or the site's config cannot work; nothing was written); 3
+nothing published (disk full, unwritable index: the served index is
+unchanged); 4 the new generation would drop more than half the live
+documents (``--allow-shrink`` publishes it); 75 another reindex is running.
 """
 
 from __future__ import annotations
@@ -15,11 +18,15 @@ import click
 
 from . import settings as settings_mod
 from .index import store
-from .index.build import ReindexFailed, reindex
+from .index.build import ReindexFailed, ShrinkRefused, reindex
+from .ingest.sites.base import SiteConfigError
+from .ingest.sites.detect import open_site
 from .settings import SettingsError
 
 EXIT_FAILED_POSTS = 1
+EXIT_USAGE = 2
 EXIT_NOT_PUBLISHED = 3
+EXIT_SHRINK = 4
 EXIT_BUSY = 75
 
 
@@ -42,9 +49,16 @@ def _content_dir(conf: dict) -> Path:
     return path
 
 
-def run_reindex(conf: dict, full: bool, quiet: bool) -> int:
+def run_reindex(conf: dict, full: bool, quiet: bool, verbose: bool = False, allow_shrink: bool = False) -> int:
     content = _content_dir(conf)
     index_dir = Path(conf["index_dir"])
+    try:
+        site = open_site(content, conf)
+    except SiteConfigError as exc:
+        click.echo(f"searchsvc reindex: {exc}", err=True)
+        return EXIT_USAGE
+    if not quiet:
+        click.echo(f"Reading {site.describe()}", err=True)
     show_bar = not quiet and sys.stderr.isatty()
     bar_holder = {}
 
@@ -57,10 +71,13 @@ def run_reindex(conf: dict, full: bool, quiet: bool) -> int:
         return bar.update
 
     try:
-        report = reindex(content, index_dir, conf, full=full, progress_start=progress_start)
+        report = reindex(content, index_dir, conf, full=full, progress_start=progress_start, site=site, allow_shrink=allow_shrink)
     except store.ReindexRunning as exc:
         click.echo(f"searchsvc reindex: {exc}", err=True)
         return EXIT_BUSY
+    except ShrinkRefused as exc:
+        click.echo(f"searchsvc reindex: {exc}", err=True)
+        return EXIT_SHRINK
     except (ReindexFailed, store.UnsafeIndexDir) as exc:
         click.echo(f"searchsvc reindex: {exc}", err=True)
         return EXIT_NOT_PUBLISHED
@@ -74,9 +91,21 @@ def run_reindex(conf: dict, full: bool, quiet: bool) -> int:
             click.echo(f"warning: {warning}", err=True)
     for rel, reason in report.failed:
         click.echo(f"skipped {rel}: {reason}", err=True)
+    if verbose:
+        for rel, kind, reason in report.skipped:
+            click.echo(f"{kind}: {rel}: {reason}", err=True)
     if not quiet or report.failed:
         click.echo(report.summary())
     return EXIT_FAILED_POSTS if report.failed else 0
+
+
+def _indexed_content(index_dir: Path) -> str | None:
+    """The content folder the live generation was built from (None: no index)."""
+    number = store.current_generation(index_dir)
+    if number is None:
+        return None
+    meta = store.read_json(index_dir / store.gen_name(number) / store.META, {}) or {}
+    return meta.get("content_dir") or ""
 
 
 @click.group()
@@ -90,32 +119,44 @@ def main():
 @click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), help="Index folder (default: SEARCHSVC_INDEX_DIR or ./index).")
 @click.option("--full", is_flag=True, help="Rebuild everything instead of only what changed.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar; print only failures.")
-def reindex_command(content_dir, index_dir, full, quiet):
-    """Index CONTENT_DIR (default: SEARCHSVC_CONTENT_DIR, else the sample content).
+@click.option("--verbose", "-v", is_flag=True, help="Also list every file that is not a page, unpublished or excluded, and why.")
+@click.option("--allow-shrink", is_flag=True, help="Publish even if the new generation loses more than half the live documents.")
+def reindex_command(content_dir, index_dir, full, quiet, verbose, allow_shrink):
+    """Index CONTENT_DIR: a Hugo or Jekyll site's root, or a folder of posts
+    (default: SEARCHSVC_CONTENT_DIR, else the sample site).
 
-    Only new, changed and deleted posts are processed unless --full is given.
+    Only new, changed and deleted pages are processed unless --full is given.
     Searchers keep answering from the previous generation until the new one
     is complete.
 
     \b
     Example:
-        searchsvc reindex ../site/content/posts --index /var/lib/searchsvc
+        searchsvc reindex ../my-hugo-site --index /var/lib/searchsvc
     """
     conf = _settings(content_dir=str(content_dir) if content_dir else None, index_dir=str(index_dir) if index_dir else None)
-    sys.exit(run_reindex(conf, full, quiet))
+    sys.exit(run_reindex(conf, full, quiet, verbose, allow_shrink))
 
 
 @main.command("serve", short_help="Serve search over HTTP (builds the index if there is none).")
 @click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), help="Index folder.")
-@click.option("--content", "content_dir", type=click.Path(file_okay=False, path_type=Path), help="Content folder to index when there is no index yet.")
+@click.option("--content", "content_dir", type=click.Path(file_okay=False, path_type=Path), help="Site or content folder to serve (indexed first when the index holds another or none).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
 def serve_command(index_dir, content_dir, host, port):
     """Serve /search.json and /search; for production use gunicorn wsgi:app."""
     conf = _settings(content_dir=str(content_dir) if content_dir else None, index_dir=str(index_dir) if index_dir else None)
-    if store.current_generation(Path(conf["index_dir"])) is None:
-        click.echo(f"No index in {conf['index_dir']} yet; indexing {settings_mod.content_dir(conf)} first.", err=True)
+    index = Path(conf["index_dir"])
+    built_from = _indexed_content(index)
+    wanted = settings_mod.content_dir(conf)
+    if built_from is None:
+        click.echo(f"No index in {index} yet; indexing {wanted} first.", err=True)
         code = run_reindex(conf, full=True, quiet=False)
+        if code not in (0, EXIT_FAILED_POSTS):
+            sys.exit(code)
+    elif (content_dir or conf.get("content_dir")) and Path(built_from).resolve() != wanted.resolve():
+        # Serving A's index for `--content B` would answer with the wrong site.
+        click.echo(f"The index in {index} was built from {built_from}; indexing {wanted} instead.", err=True)
+        code = run_reindex(conf, full=True, quiet=False, allow_shrink=True)
         if code not in (0, EXIT_FAILED_POSTS):
             sys.exit(code)
     from . import create_app

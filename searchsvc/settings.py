@@ -48,6 +48,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("content_dir", "", "Folder of Markdown posts to index. Empty: the sample content shipped in the package."),
     Setting("index_dir", "index", "Folder holding the index generations (created if missing; must not be writable by others)."),
     Setting("facets", ("tags", "categories", "authors", "topics"), "Comma-separated taxonomies to extract, index and facet on; add your own (e.g. tags,categories,authors,topics,series)."),
+    Setting("site_url", "", "Absolute URL of the site the results link to (e.g. https://www.example.gov/); overrides Hugo's baseURL and Jekyll's url + baseurl. Empty: the site's own config."),
+    Setting("exclude", (), "Comma-separated glob patterns of content paths never indexed (e.g. drafts/*,*/private/*), for any generator."),
     Setting("url_pattern", "/{year}/{month}/{day}/{slug}/", "URL of a post without `url`/`permalink` front matter; fields: {year} {month} {day} {slug} {section}."),
     Setting("index_drafts", False, "Index posts marked `draft: true`."),
     Setting("index_expired", False, "Index posts whose `expirydate`/`expiryDate` has passed."),

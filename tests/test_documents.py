@@ -15,13 +15,15 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
 from searchsvc.ingest import post as post_module
 from searchsvc.ingest import walk as documents
 from searchsvc import settings as settings_mod
+from searchsvc.cli import main
 from searchsvc.ingest.dates import parse_date
-from searchsvc.ingest.document import Document, PostError, Unpublished
+from searchsvc.ingest.document import Document, PostError, Skip, Unpublished
 from searchsvc.ingest.html_replay import html_to_text
 from searchsvc.ingest.post import load_post
 from searchsvc.ingest.pymarkdown import markdown_to_text
@@ -346,16 +348,28 @@ def test_recursive_alias_is_refused(tmp_path):
     [
         ("- a\n- b", "front matter is a list, not a mapping of fields"),
         ("just a sentence", "front matter is a single value (str), not a mapping of fields"),
-        ("", "no title"),
     ],
 )
 def test_front_matter_must_be_a_mapping(tmp_path, front, expected):
     assert reason(tmp_path, f"---\n{front}\n---\nbody") == expected
 
 
-def test_front_matter_over_64_kib_is_refused(tmp_path):
-    text = post("title: big\nsummary: '" + "x" * (70 * 1024) + "'")
-    assert reason(tmp_path, text) == "front matter is larger than 64 KiB"
+def skipped(root: Path, text: str, name: str = "2016-03-01-post.md") -> tuple[str, str]:
+    path = write(root, text, name)
+    with pytest.raises(Skip) as info:
+        load_post(path, root, SETTINGS, now=NOW)
+    return info.value.kind, info.value.reason
+
+
+def test_front_matter_is_read_whatever_its_size_within_the_post_limit(tmp_path):
+    """A real Hugo site's redirects page has 114 KB of front matter (issue 10)."""
+    doc = load(tmp_path, post("title: big\naliases: [" + ", ".join(f"/old/{i}/" for i in range(12_000)) + "]"))
+    assert doc.title == "big"
+
+
+def test_json_front_matter_as_hugo_reads_it(tmp_path):
+    doc = load(tmp_path, '{\n  "title": "From JSON",\n  "tags": ["a", "b"],\n  "date": "2016-03-01"\n}\nThe body.\n')
+    assert (doc.title, doc.facets["tags"], doc.body) == ("From JSON", ["a", "b"], "The body.")
 
 
 def test_front_matter_only_is_fine(tmp_path):
@@ -367,9 +381,10 @@ def test_front_matter_only_is_fine(tmp_path):
 # Title
 
 
-@pytest.mark.parametrize("front", ["summary: s", "title:", "title: ''", "title: '   '", "title: '&nbsp;'"])
-def test_missing_or_empty_title(tmp_path, front):
-    assert reason(tmp_path, post(front)) == "no title"
+@pytest.mark.parametrize("front", ["summary: s", "title:", "title: ''", "title: '   '", "title: '&nbsp;'", ""])
+def test_a_page_without_a_title_is_not_a_page_not_a_failure(tmp_path, front):
+    """Redirect and tag stubs (15 of them in the 18F pages) are no failures (issue 10)."""
+    assert skipped(tmp_path, post(front)) == ("not a page", "no title (a page without one is not a search result)")
 
 
 def test_title_that_is_a_list_is_refused(tmp_path):
@@ -664,10 +679,17 @@ def test_url_pattern_with_section(tmp_path):
     assert load(tmp_path, front, "2016-01-02-talk.md", url_pattern="/{section}/{slug}/").url == "/talk/"
 
 
-def test_url_pattern_with_an_unknown_field_is_a_post_error(tmp_path):
-    assert reason(tmp_path, post("title: t\ndate: 2016-01-02"), url_pattern="/{author}/{slug}/") == (
-        "setting url_pattern has an unknown field {author}; use {day} {month} {section} {slug} {year}"
+def test_url_pattern_with_an_unknown_field_is_a_usage_error_before_anything_is_written(tmp_path):
+    """A typo in a setting must not publish an index of failures (issue 10): exit 2, no generation."""
+    write(tmp_path / "site", post("title: t\ndate: 2016-01-02"))
+    env = {"SEARCHSVC_URL_PATTERN": "/{author}/{slug}/"}
+    result = CliRunner().invoke(main, ["reindex", str(tmp_path / "site"), "--index", str(tmp_path / "index")], env=env)
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "searchsvc reindex: SEARCHSVC_URL_PATTERN (setting url_pattern) has an unknown field {author}; "
+        "use {day} {month} {section} {slug} {year}"
     )
+    assert not (tmp_path / "index").exists()
 
 
 def test_id_is_the_relative_path_with_forward_slashes(tmp_path):

@@ -103,7 +103,7 @@ def test_hostile_files_each_indexed_or_skipped_with_one_line(tmp_path):
         assert mine == [f"skipped {shown}: {reason}"], (name, mine)
     skipped_lines = [line for line in lines if line.startswith("skipped ")]
     assert len(skipped_lines) == len(SKIPPED)
-    assert lines[-1].startswith(f"added {len(INDEXED) + 1}, updated 0, removed 0, unchanged 0, failed {len(SKIPPED)}, unpublished 0;")
+    assert lines[-1].startswith(f"added {len(INDEXED) + 1}, updated 0, removed 0, unchanged 0, failed {len(SKIPPED)}, unpublished 0, not a page 0, excluded 0;")
     assert seconds < 10
     assert not (root / "PWNED").exists() and not Path("PWNED").exists()
 

@@ -21,6 +21,7 @@ from searchsvc.words import facet_key
 from searchsvc.index.build import reindex
 from searchsvc.index.manifest import FileResult
 from searchsvc.index.segments import parse_all as _parse_all
+from searchsvc.ingest.sites.plain import PlainSite
 from searchsvc.ingest.walk import scan as _scan
 from searchsvc.query.language import is_plain
 from searchsvc.query.request import parse_args
@@ -185,10 +186,11 @@ def _synthetic_site(root, n=210):
 def test_parallel_and_serial_parse_give_identical_documents(tmp_path):
     root = _synthetic_site(tmp_path / "site")
     settings = conf(content_dir=str(root))
-    jobs = [(str(p), str(root), dict(settings), rel, size, mtime) for rel, (p, size, mtime) in sorted(_scan(root).items())]
+    site = PlainSite(root, settings)
+    jobs = [(str(p), dict(settings), rel, size, mtime) for rel, (p, size, mtime) in sorted(_scan(root).items())]
     assert len(jobs) == 211
-    serial = list(_parse_all(jobs, None, workers=1))
-    parallel = list(_parse_all(jobs, None, workers=2))
+    serial = list(_parse_all(site, jobs, None, workers=1))
+    parallel = list(_parse_all(site, jobs, None, workers=2))
     assert all(isinstance(r, FileResult) for r in parallel)
     assert parallel == serial
     assert [r.status for r in serial].count("failed") == 1

@@ -191,7 +191,10 @@ def test_fds_flat_across_1000_searches_and_100_reindexes(tmp_path):
           f"(live generation {generation} has {segments} segment files)")
     assert searches == 1000 and generation == 101
     assert final <= baseline + segments + 2
-    assert peak <= baseline + 2 * segments + 4
+    # At a switch: the old and the new generation open, each possibly with its
+    # vocabulary warm-up's own reader (a loaded machine is still warming the
+    # old one).  A leak would grow with the 100 reindexes instead.
+    assert peak <= baseline + 4 * (segments + 1) + 4
 
 
 # The reindex runs under this wrapper, which reports its own high-water

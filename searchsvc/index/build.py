@@ -24,7 +24,8 @@ from typing import Any, Callable, Mapping
 from whoosh import index as whoosh_index
 
 from ..ingest.document import Document
-from ..ingest.walk import scan
+from ..ingest.sites.base import Site
+from ..ingest.sites.detect import open_site
 from . import integrity, store
 from .manifest import MANIFEST_FORMAT, FileResult, config_fingerprint, display_forms, read_manifest
 from .report import ReindexReport
@@ -37,6 +38,17 @@ class ReindexFailed(Exception):
     """The run could not publish a generation; the served index is untouched."""
 
 
+class ShrinkRefused(ReindexFailed):
+    """The new generation would drop more than half the live documents (a wrong setting, a half-checked-out site)."""
+
+    def __init__(self, live: int, new: int):
+        super().__init__(
+            f"the new generation would hold {new} documents, fewer than half the {live} served now; "
+            f"nothing was published (if that is intended, run again with --allow-shrink)"
+        )
+        self.live, self.new = live, new
+
+
 def reindex(
     content_dir: Path,
     index_dir: Path,
@@ -45,18 +57,24 @@ def reindex(
     progress_start: Callable[[int], Callable[[int], None]] | None = None,
     workers: int | None = None,
     lock: store.ReindexLock | None = None,
+    site: Site | None = None,
+    allow_shrink: bool = False,
 ) -> ReindexReport:
-    """Index ``content_dir`` into a new generation of ``index_dir``.
+    """Index the site in ``content_dir`` into a new generation of ``index_dir``.
 
-    Raises store.ReindexRunning when another run holds the lock and
-    ReindexFailed when nothing could be published (the live index is then
-    untouched and the lock released).
+    Raises store.ReindexRunning when another run holds the lock,
+    SiteConfigError when the site's config cannot be read (before anything
+    is written), and ReindexFailed (ShrinkRefused: the new generation would
+    lose more than half the live documents, unless ``allow_shrink``) when
+    nothing could be published (the live index is then untouched and the
+    lock released).
     """
     started = time.monotonic()
     content_dir = Path(content_dir)
     index_dir = Path(index_dir)
     if not content_dir.is_dir():
         raise ReindexFailed(f"content directory {content_dir} does not exist or is not a directory")
+    site = site or open_site(content_dir, settings)
     store.ensure_index_dir(index_dir)
     with lock or store.ReindexLock(index_dir) as lock:
         notices = []
@@ -65,18 +83,18 @@ def reindex(
         leftovers = store.remove_leftovers(index_dir)
         if leftovers:
             notices.append(f"removed {len(leftovers)} unfinished build(s) left by an interrupted reindex: {', '.join(leftovers)}")
-        plan = plan_changes(content_dir, index_dir, settings, full)
+        plan = plan_changes(site, index_dir, settings, full)
         plan.notices[:0] = notices
         progress = progress_start(len(plan.jobs)) if progress_start else None
         changes = Changes(plan)
         workers = workers or os.cpu_count() or 1
         if not plan.full:
-            for result in parse_all(plan.jobs, progress, workers):
+            for result in parse_all(site, plan.jobs, progress, workers):
                 changes.take(result)
         if not plan.full and not changes.any():
             report = changes.report(plan.live)
         else:
-            number = build_generation(index_dir, content_dir, plan, changes, settings, workers, progress)
+            number = build_generation(index_dir, site, plan, changes, settings, workers, progress, allow_shrink)
             store.prune(index_dir)
             report = changes.report(number)
     report.seconds = time.monotonic() - started
@@ -87,6 +105,7 @@ def reindex(
 class ChangePlan:
     """What the content folder holds against the live generation's manifest."""
 
+    site: Site
     fingerprint: str
     full: bool
     live: int | None
@@ -101,9 +120,9 @@ class ChangePlan:
     notices: list[str] = field(default_factory=list)
 
 
-def plan_changes(content_dir: Path, index_dir: Path, settings: Mapping[str, Any], full: bool) -> ChangePlan:
-    """Compare the folder with the live manifest; decide full or incremental."""
-    fingerprint = config_fingerprint(settings)
+def plan_changes(site: Site, index_dir: Path, settings: Mapping[str, Any], full: bool) -> ChangePlan:
+    """Compare the site's files with the live manifest; decide full or incremental."""
+    fingerprint = config_fingerprint(settings, site)
     live = store.current_generation(index_dir)
     live_dir = index_dir / store.gen_name(live) if live is not None else None
     manifest, old_facets = read_manifest(live_dir) if live_dir and not full else (None, None)
@@ -114,12 +133,14 @@ def plan_changes(content_dir: Path, index_dir: Path, settings: Mapping[str, Any]
         full = True
         manifest, old_facets = {"files": {}}, {}
     old_files: dict[str, list] = manifest["files"]
-    found = scan(content_dir)
+    found = set()
     jobs, files, changed, unchanged = [], {}, set(), []
     # One settings dict shared by every job (a copy each was ~1 KB a post of
     # a reindex's memory; pickling a chunk then sends it once).
-    job_settings, root = dict(settings), str(content_dir)
-    for rel, (path, size, mtime_ns) in found.items():
+    job_settings = dict(settings)
+    for candidate in site.candidates():
+        rel, size, mtime_ns = candidate.rel, candidate.size, candidate.mtime_ns
+        found.add(rel)
         old = old_files.get(rel)
         if old and old[0] == size and old[1] == mtime_ns:
             files[rel] = old
@@ -127,9 +148,9 @@ def plan_changes(content_dir: Path, index_dir: Path, settings: Mapping[str, Any]
             continue
         if old:
             changed.add(rel)
-        jobs.append((str(path), root, job_settings, rel, size, mtime_ns))
+        jobs.append((candidate.path, job_settings, rel, size, mtime_ns))
     removed = [rel for rel, old in old_files.items() if rel not in found and old[2] == "indexed"]
-    return ChangePlan(fingerprint, full, live, live_dir, old_files, old_facets, jobs, files, changed, unchanged, removed, notices)
+    return ChangePlan(site, fingerprint, full, live, live_dir, old_files, old_facets, jobs, files, changed, unchanged, removed, notices)
 
 
 class Changes:
@@ -145,14 +166,14 @@ class Changes:
         self.added_by_workers = 0  # indexed by a segment worker as it parsed them
         self.added_directly = 0  # written by a full single-process build as they were parsed
         self.failed: list[tuple[str, str]] = []
-        self.unpublished = 0
+        self.skipped: list[tuple[str, str, str]] = []  # (id, kind, reason)
         self.warnings: list[str] = []
         for rel in plan.unchanged:
             entry = self.files[rel]
             if entry[2] == "failed":
                 self.failed.append((rel, entry[3] if len(entry) > 3 else ""))
-            elif entry[2] == "unpublished":
-                self.unpublished += 1
+            elif entry[2] != "indexed":
+                self.skipped.append((rel, entry[2], entry[3] if len(entry) > 3 else ""))
 
     def take(self, result: FileResult) -> None:
         """Sort one parse result in."""
@@ -173,7 +194,7 @@ class Changes:
             if result.status == "failed":
                 self.failed.append((result.id, result.reason))
             else:
-                self.unpublished += 1
+                self.skipped.append((result.id, result.status, result.reason))
 
     def any(self) -> bool:
         """Whether the new generation would differ from the live one."""
@@ -188,7 +209,7 @@ class Changes:
             updated=len(self.to_update),
             removed=len(self.to_delete),
             unchanged=sum(1 for rel in self.plan.unchanged if self.files[rel][2] == "indexed"),
-            unpublished=self.unpublished,
+            skipped=sorted(self.skipped),
             failed=sorted(self.failed),
             warnings=self.warnings,
             notices=self.plan.notices,
@@ -198,7 +219,7 @@ class Changes:
         )
 
 
-def build_generation(index_dir, content_dir, plan: ChangePlan, changes: Changes, settings, workers, progress) -> int:
+def build_generation(index_dir, site: Site, plan: ChangePlan, changes: Changes, settings, workers, progress, allow_shrink=False) -> int:
     """Write the new generation and publish it; returns its number.
 
     On any failure the building directory is removed and the live
@@ -206,7 +227,7 @@ def build_generation(index_dir, content_dir, plan: ChangePlan, changes: Changes,
     """
     number = (store.generations(index_dir) or [0])[0] + 1
     building = store.building_dir(index_dir, number)
-    facets = tuple(settings["facets"])
+    facets = tuple(site.facets)
     writer = None
     try:
         if plan.full:
@@ -218,7 +239,7 @@ def build_generation(index_dir, content_dir, plan: ChangePlan, changes: Changes,
         in_segments = plan.full and workers > 1 and len(plan.jobs) >= PARALLEL_MIN_FILES
         segments = None
         if in_segments:
-            segments, results = build_segments(building, plan.jobs, facets, workers, progress)
+            segments, results = build_segments(building, site, plan.jobs, facets, workers, progress)
             for result in results:
                 changes.take(result)
         writer = open_writer(ix, limitmb=128)
@@ -232,10 +253,11 @@ def build_generation(index_dir, content_dir, plan: ChangePlan, changes: Changes,
             writer.commit_segments(segments)
         else:
             if plan.full:
-                _add_while_parsing(writer, plan, changes, facets, workers, progress)
+                _add_while_parsing(writer, site, plan, changes, facets, workers, progress)
             writer.commit(optimize=plan.full)
         writer = None
-        write_metadata(building, number, plan, changes, content_dir)
+        _check_shrink(plan, changes, allow_shrink)
+        write_metadata(building, number, plan, changes)
         store.publish(index_dir, building, number)
     except BaseException as exc:
         if writer is not None:
@@ -252,9 +274,18 @@ def build_generation(index_dir, content_dir, plan: ChangePlan, changes: Changes,
     return number
 
 
-def _add_while_parsing(writer, plan: ChangePlan, changes: Changes, facets, workers, progress) -> None:
+def _check_shrink(plan: ChangePlan, changes: Changes, allow_shrink: bool) -> None:
+    if allow_shrink or plan.live_dir is None:
+        return
+    live = (store.read_json(plan.live_dir / store.META, {}) or {}).get("documents")
+    new = changes.documents()
+    if isinstance(live, int) and live > 0 and new * 2 < live:
+        raise ShrinkRefused(live, new)
+
+
+def _add_while_parsing(writer, site: Site, plan: ChangePlan, changes: Changes, facets, workers, progress) -> None:
     """A full build of few files: each document is written as soon as it is parsed (memory stays flat)."""
-    for result in parse_all(plan.jobs, progress, workers):
+    for result in parse_all(site, plan.jobs, progress, workers):
         changes.take(result)
         for doc in changes.to_add:
             writer.add_document(**to_fields(doc, facets))
@@ -262,7 +293,7 @@ def _add_while_parsing(writer, plan: ChangePlan, changes: Changes, facets, worke
         changes.to_add.clear()
 
 
-def write_metadata(building: Path, number: int, plan: ChangePlan, changes: Changes, content_dir: Path) -> None:
+def write_metadata(building: Path, number: int, plan: ChangePlan, changes: Changes) -> None:
     """The manifest, each post's facets, their display forms and meta.json (with the Whoosh files' sizes)."""
     if plan.old_facets is None:
         plan.old_facets = store.read_json(plan.live_dir / store.POST_FACETS_FILE, {}) or {}
@@ -273,13 +304,17 @@ def write_metadata(building: Path, number: int, plan: ChangePlan, changes: Chang
     store.write_json(building / store.MANIFEST, {"format": MANIFEST_FORMAT, "config": plan.fingerprint, "files": changes.files})
     store.write_json(building / store.POST_FACETS_FILE, facets)
     store.write_json(building / store.FACETS_FILE, display_forms(facets.values()))
+    terms = {name: {key: {"label": term.label, "url": term.url} for key, term in table.items()} for name, table in plan.site.terms().items()}
+    store.write_json(building / store.TERMS_FILE, terms)
     store.write_json(
         building / store.META,
         {
             "generation": number,
             "documents": changes.documents(),
             "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "content_dir": str(content_dir),
+            "content_dir": str(plan.site.root),
+            "site": {"kind": plan.site.kind, "config": str(plan.site.config_path) if plan.site.config_path else None},
+            "facets": list(plan.site.facets),
             "full": plan.full,
             "files": whoosh_files(building),
             "checksums": integrity.record(building),

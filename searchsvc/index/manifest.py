@@ -28,7 +28,7 @@ class FileResult:
     id: str
     size: int
     mtime_ns: int
-    status: str  # "indexed" | "failed" | "unpublished"
+    status: str  # "indexed" | "failed" | a Skip kind ("unpublished", "not a page", "excluded")
     reason: str = ""
     document: Document | None = None
     facets: dict[str, list[str]] = field(default_factory=dict)
@@ -61,10 +61,12 @@ def read_manifest(gen_dir: Path) -> tuple[dict | None, dict | None]:
     return {"config": manifest.get("config"), "files": files}, post_facets
 
 
-def config_fingerprint(settings: Mapping[str, Any]) -> str:
-    """Settings that change what is extracted: a change forces a full rebuild."""
-    relevant = {k: settings[k] for k in ("facets", "url_pattern", "index_drafts", "index_expired", "max_post_bytes")}
-    relevant["schema_version"] = 1
+def config_fingerprint(settings: Mapping[str, Any], site=None) -> str:
+    """Settings and site-wide rules that change what is extracted: a change forces a full rebuild."""
+    relevant = {k: settings.get(k) for k in ("facets", "url_pattern", "index_drafts", "index_expired", "max_post_bytes", "exclude", "site_url", "summary_keys")}
+    relevant["schema_version"] = 2
+    if site is not None:
+        relevant["site"] = [site.kind, str(site.root), list(site.facets), site.fingerprint()]
     return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=list).encode()).hexdigest()[:16]
 
 

@@ -16,8 +16,9 @@ from typing import Callable, Iterable
 
 from whoosh import index as whoosh_index
 
-from ..ingest.document import PostError, Unpublished
-from ..ingest.post import load_post
+from ..ingest.document import PostError, Skip
+from ..ingest.post import load_page
+from ..ingest.sites.base import Site
 from . import store
 from .manifest import FileResult
 from .schema import to_fields
@@ -28,22 +29,37 @@ from .whoosh_internals import open_writer
 PARALLEL_MIN_FILES = 200
 
 
+# The site being indexed, in this process and (inherited at fork, never
+# pickled: a Hugo site holds its whole content tree) in its workers.
+_site: Site | None = None
+
+
+def _use_site(site: Site, parent_pid: int | None = None) -> None:
+    global _site
+    _site = site
+    if parent_pid is not None:
+        store.detach_worker(parent_pid)
+
+
 def parse_job(args) -> FileResult:
-    path, root, settings, rel, size, mtime_ns = args
+    """(path, settings, id, size, mtime_ns) of a file of the current site -> its FileResult."""
+    path, settings, rel, size, mtime_ns = args
     try:
-        doc = load_post(Path(path), Path(root), settings)
-    except Unpublished as exc:
-        return FileResult(rel, size, mtime_ns, "unpublished", str(exc))
+        doc = load_page(_site, rel, path, settings)
+    except Skip as exc:
+        return FileResult(rel, size, mtime_ns, exc.kind, exc.reason)
     except PostError as exc:
         return FileResult(rel, size, mtime_ns, "failed", str(exc))
     return FileResult(rel, size, mtime_ns, "indexed", document=doc, facets=doc.facets, warnings=doc.warnings)
 
 
-def parse_all(jobs: list, progress: Callable[[int], None] | None, workers: int) -> Iterable[FileResult]:
+def parse_all(site: Site, jobs: list, progress: Callable[[int], None] | None, workers: int) -> Iterable[FileResult]:
+    _use_site(site)
     if len(jobs) >= PARALLEL_MIN_FILES and workers > 1:
         # detach_worker: a forked worker must not keep the reindex lock (or
         # run on) after this process is killed (tests/test_crash.py).
-        with ProcessPoolExecutor(max_workers=workers, initializer=store.detach_worker, initargs=(os.getpid(),)) as pool:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_use_site, initargs=(site, os.getpid())) as pool:
             for result in pool.map(parse_job, jobs, chunksize=16):
                 if progress:
                     progress(1)
@@ -58,20 +74,20 @@ def parse_all(jobs: list, progress: Callable[[int], None] | None, workers: int) 
 
 def _shares(jobs: list, parts: int) -> list[list]:
     """``jobs`` cut into at most ``parts`` runs of consecutive files of about equal bytes."""
-    total = sum(job[4] for job in jobs) or 1
+    total = sum(job[3] for job in jobs) or 1
     shares: list[list] = [[]]
     done = 0
     for job in jobs:
         if done >= total * len(shares) / parts and len(shares) < parts:
             shares.append([])
         shares[-1].append(job)
-        done += job[4]
+        done += job[3]
     return [share for share in shares if share]
 
 
-def _segment_worker(building: str, jobs: list, facets: tuple, conn, parent_pid: int) -> None:
+def _segment_worker(building: str, site: Site, jobs: list, facets: tuple, conn, parent_pid: int) -> None:
     """In a forked process: parse and index ``jobs`` into a segment of ``building``."""
-    store.detach_worker(parent_pid)
+    _use_site(site, parent_pid)
     try:
         writer = open_writer(whoosh_index.open_dir(building), _lk=False, limitmb=64)
         results, unsent = [], 0
@@ -94,7 +110,7 @@ def _segment_worker(building: str, jobs: list, facets: tuple, conn, parent_pid: 
         conn.close()
 
 
-def build_segments(building: Path, jobs: list, facets: tuple, workers: int, progress) -> tuple[list, list[FileResult]]:
+def build_segments(building: Path, site: Site, jobs: list, facets: tuple, workers: int, progress) -> tuple[list, list[FileResult]]:
     """Parse and index ``jobs`` in ``workers`` processes, each writing one segment.
 
     Parsing and indexing are both pure Python: in one process they took the
@@ -108,7 +124,7 @@ def build_segments(building: Path, jobs: list, facets: tuple, workers: int, prog
     try:
         for number, share in enumerate(_shares(jobs, workers)):
             receive, send = context.Pipe(duplex=False)
-            process = context.Process(target=_segment_worker, args=(str(building), share, facets, send, os.getpid()), daemon=True)
+            process = context.Process(target=_segment_worker, args=(str(building), site, share, facets, send, os.getpid()), daemon=True)
             process.start()
             send.close()
             processes.append(process)

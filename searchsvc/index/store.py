@@ -40,8 +40,11 @@ FACETS_FILE = "facets.json"
 # Each indexed post's facet values, kept apart from the manifest: a run that
 # finds nothing changed reads only the manifest (15,440 posts in <= 0.5 s).
 POST_FACETS_FILE = "post-facets.json"
+# The site's display names and pages of taxonomy terms (Hugo term pages,
+# Jekyll's _data/authors.yml): facet -> value key -> {"label", "url"}.
+TERMS_FILE = "terms.json"
 # Files of ours in a generation; the rest are Whoosh's.
-OWN_FILES = (MANIFEST, META, FACETS_FILE, POST_FACETS_FILE)
+OWN_FILES = (MANIFEST, META, FACETS_FILE, POST_FACETS_FILE, TERMS_FILE)
 DELETING = ".deleting"
 _GEN_RE = re.compile(r"^gen-(\d{6,})$")
 

@@ -105,16 +105,16 @@ def check_published(meta: dict, settings: Mapping[str, Any], now: dt.datetime | 
                 raise Unpublished(f"expired {text}")
 
 
-def title_of(meta: dict, warn: Callable) -> str:
+def title_of(meta: dict, warn: Callable) -> str | None:
     raw = meta.get("title")
     if raw is None:
-        raise PostError("no title")
+        return None
     text = scalar_text(raw)
     if text is None:
         raise PostError(f"title is a {kind_of(raw)}, not text")
     title = clean_inline(text)
     if not title:
-        raise PostError("no title")
+        return None
     if len(title) > MAX_TITLE_CHARS:
         warn(f"title is {len(title)} characters; cut to {MAX_TITLE_CHARS}")
         title = cut(title, MAX_TITLE_CHARS)
@@ -163,6 +163,12 @@ def facet_values_of(meta: dict, name: str, warn: Callable) -> list[str]:
     raw_values: list[str] = []
     for key in keys:
         raw_values.extend(_facet_items(meta.get(key), name, warn))
+    return clean_facet_values(raw_values, name, warn)
+
+
+def clean_facet_values(raw_values: list, name: str, warn: Callable) -> list[str]:
+    """Raw facet values (a generator's, or front matter's) as display values: cleaned, cut, unique."""
+    raw_values = _facet_items(raw_values, name, warn)
     values: list[str] = []
     seen: set[str] = set()
     shortened = 0

@@ -7,11 +7,12 @@ Leading blank lines, CRLF/CR line ends, a UTF-8 BOM and UTF-16/32 with a BOM
 are accepted.  YAML is composed with the safe (libyaml) loader and rejected
 when it uses any alias (``*name``): Hugo/Jekyll front matter never needs one
 and an alias bomb is then impossible.  Front matter must be a mapping of at
-most 64 KiB.
+most the post size limit (``max_post_bytes``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -23,9 +24,6 @@ import yaml
 from frontmatter.default_handlers import BaseHandler, SafeLoader, YAMLHandler
 
 from .document import PostError
-
-MAX_FRONT_MATTER_BYTES = 64 * 1024
-
 
 class _TOMLHandler(BaseHandler):
     """``+++`` front matter loaded with the stdlib (frontmatter's own needs ``toml``)."""
@@ -100,24 +98,29 @@ def decode(data: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def split_front_matter(text: str) -> tuple[Any, str]:
-    """Front matter (loaded) and the body text."""
+def split_front_matter(text: str) -> tuple[dict | None, str]:
+    """Front matter (loaded) and the body text; (None, text) when the file has none.
+
+    Front matter is read whatever its size: the file itself is within the
+    post size limit (a real Hugo site's redirects page has 114 KB of it).
+    """
     start = len(text) - len(text.lstrip())
     lines_before = text.count("\n", 0, start)
-    text = text[start:]
-    first = text.split("\n", 1)[0].rstrip()
+    stripped = text[start:]
+    first = stripped.split("\n", 1)[0].rstrip()
     if re.fullmatch(r"-{3,}", first):
         handler, kind = _YAML, "YAML"
     elif re.fullmatch(r"\+{3,}", first):
         handler, kind = _TOML, "TOML"
+    elif stripped.startswith("{"):
+        return _split_json(stripped, lines_before)
     else:
-        raise PostError("no front matter (the file must start with a '---' line)")
+        return None, text
+    text = stripped
     try:
         fm, body = handler.split(text)
     except ValueError:
         raise PostError(f"front matter is not closed (no second '{first[:3]}' line)") from None
-    if len(fm.encode("utf-8", "surrogatepass")) > MAX_FRONT_MATTER_BYTES:
-        raise PostError(f"front matter is larger than {MAX_FRONT_MATTER_BYTES // 1024} KiB")
     if kind == "YAML":
         data = _load_yaml(fm, lines_before)
     else:
@@ -127,6 +130,17 @@ def split_front_matter(text: str) -> tuple[Any, str]:
     if not isinstance(data, dict):
         raise PostError(f"front matter is a {kind_of(data)}, not a mapping of fields")
     return data, body
+
+
+def _split_json(text: str, lines_before: int) -> tuple[dict, str]:
+    """Hugo's JSON front matter: one JSON object at the top of the file, the body after it."""
+    try:
+        data, end = json.JSONDecoder().raw_decode(text)
+    except json.JSONDecodeError as exc:
+        raise PostError(f"front matter is not valid JSON (line {lines_before + exc.lineno})") from None
+    if not isinstance(data, dict):
+        raise PostError(f"front matter is a {kind_of(data)}, not a mapping of fields")
+    return data, text[end:]
 
 
 def _load_yaml(fm: str, lines_before: int) -> Any:

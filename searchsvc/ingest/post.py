@@ -1,4 +1,10 @@
-"""One post file -> a Document, or PostError / Unpublished; nothing else leaves."""
+"""One page file of a site -> a Document, or PostError / Skip; nothing else leaves.
+
+The site's generator rules (``sites/``) decide, from the path and the front
+matter, whether the file is a page and its URL, date and taxonomy values;
+the rules here are the generic ones every site shares: reading within the
+size limit, the title, the summary, facet values cleaned, the body as text.
+"""
 
 from __future__ import annotations
 
@@ -8,33 +14,49 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .clean import strip_templates
-from .document import Document, PostError, Unpublished
-from .fields import check_published, date_of, facet_values_of, norm_key, setting, summary_of, title_of
+from .document import EXCLUDED, NOT_A_PAGE, Document, PostError, Skip
+from .fields import clean_facet_values, date_of, facet_values_of, norm_key, setting, summary_of, title_of
 from .frontmatter import decode, read_post_file, split_front_matter
 from .html_replay import html_to_text
 from .pymarkdown import markdown_to_text
-from .urls import page_url
+from .sites.base import Site
+from .sites.plain import excluded_by
 from .walk import inside
 
 
 def load_post(
     path: Path, root: Path, settings: Mapping[str, Any], now: dt.datetime | None = None, *, reference: bool = False
 ) -> Document:
-    """One post file -> :class:`Document`.
+    """One file of a plain folder of posts -> :class:`Document` (see sites/plain.py).
 
     Raises :class:`PostError` when the file cannot be indexed and
-    :class:`Unpublished` for drafts and expired posts (unless
-    ``index_drafts``/``index_expired``); never anything else.  ``reference``
-    parses with plain Python-Markdown and BeautifulSoup (bench/common.py's
-    reference pipeline); the result is the same, only slower.
+    :class:`Skip` (``Unpublished`` for drafts and expired posts) when it is
+    not a searchable page; never anything else.  ``reference`` parses with
+    plain Python-Markdown and BeautifulSoup (bench/common.py's reference
+    pipeline); the result is the same, only slower.
     """
+    from .sites.plain import PlainSite
+
+    root = Path(root)
     try:
-        return _load_post(Path(path), Path(root), settings, now, reference)
-    except (PostError, Unpublished):
+        rel = _relative_id(Path(path), root)
+    except PostError:
+        raise
+    return load_page(PlainSite(root, settings), rel, path, settings, now, reference=reference)
+
+
+def load_page(
+    site: Site, rel: str, path: Path | str, settings: Mapping[str, Any], now: dt.datetime | None = None,
+    *, reference: bool = False,
+) -> Document:
+    """One candidate file of ``site`` -> :class:`Document`; raises PostError or Skip only."""
+    try:
+        return _load_page(site, rel, Path(path), settings, now, reference)
+    except (PostError, Skip):
         raise
     except RecursionError:
         raise PostError("too deeply nested to read") from None
-    except Exception as exc:  # the promise: only PostError/Unpublished leave
+    except Exception as exc:  # the promise: only PostError/Skip leave
         detail = str(exc).splitlines()[0][:200] if str(exc) else ""
         raise PostError(f"unexpected {type(exc).__name__}" + (f": {detail}" if detail else "")) from exc
 
@@ -47,51 +69,57 @@ def _relative_id(path: Path, root: Path) -> str:
             rel = Path(os.path.abspath(path)).relative_to(os.path.abspath(root))
         except ValueError:
             raise PostError("outside the content directory") from None
-    doc_id = rel.as_posix()
+    return rel.as_posix()
+
+
+def _load_page(
+    site: Site, doc_id: str, path: Path, settings: Mapping[str, Any], now: dt.datetime | None, reference: bool
+) -> Document:
     try:
         doc_id.encode("utf-8")
     except UnicodeEncodeError:
         raise PostError("file name is not valid UTF-8") from None
-    return doc_id
-
-
-def _load_post(
-    path: Path, root: Path, settings: Mapping[str, Any], now: dt.datetime | None, reference: bool = False
-) -> Document:
-    doc_id = _relative_id(path, root)
-    if not inside(os.path.realpath(path), os.path.realpath(root)):
+    if not inside(os.path.realpath(path), os.path.realpath(site.root)):
         raise PostError("outside the content directory (a link leads out of it)")
+    pattern = excluded_by(doc_id, tuple(setting(settings, "exclude")))
+    if pattern:
+        raise Skip(EXCLUDED, f"matches SEARCHSVC_EXCLUDE pattern {pattern!r}")
     data, mtime = read_post_file(path, int(setting(settings, "max_post_bytes")))
-    meta_raw, body_source = split_front_matter(decode(data))
+    front, body_source = split_front_matter(decode(data))
+    rules = site.rules(doc_id, front, now if now is not None else dt.datetime.now(dt.timezone.utc))
     meta: dict[str, Any] = {}
-    for key, value in meta_raw.items():
+    for key, value in (rules.meta or {}).items():
         meta.setdefault(norm_key(key), value)
 
-    warnings: list[str] = []
+    warnings: list[str] = [f"{doc_id}: {w}" for w in rules.warnings]
 
     def warn(message: str) -> None:
         warnings.append(f"{doc_id}: {message}")
 
-    check_published(meta, settings, now, warn)
-
-    title = title_of(meta, warn)
-    date = date_of(meta, mtime, warn)
-    if path.suffix.lower() == ".html":
-        source = strip_templates(body_source)
-        body = html_to_text(source, reference=True) if reference else html_to_text(source)
-    else:
-        body = markdown_to_text(body_source, reference=True) if reference else markdown_to_text(body_source)
-    names = setting(settings, "facets")
-    if isinstance(names, str):
-        names = [n.strip() for n in names.split(",") if n.strip()]
-    facets = {name: facet_values_of(meta, name, warn) for name in names}
+    title = title_of(meta, warn) or rules.title
+    if not title:
+        raise Skip(NOT_A_PAGE, "no title (a page without one is not a search result)")
+    date = rules.date or date_of(meta, mtime, warn)
+    body = _body_text(body_source, rules.dialect, reference)
+    facets = {}
+    for name in site.facets:
+        raw = rules.facets.get(name)
+        facets[name] = facet_values_of(meta, name, warn) if raw is None else clean_facet_values(raw, name, warn)
     return Document(
         id=doc_id,
         title=title,
         summary=summary_of(meta, body, warn, setting(settings, "summary_keys")),
         body=body,
         date=date,
-        url=page_url(meta, doc_id, title, date, str(setting(settings, "url_pattern")), warn),
+        url=rules.url,
         facets=facets,
         warnings=warnings,
+        language=rules.language,
     )
+
+
+def _body_text(source: str, dialect: str, reference: bool) -> str:
+    if dialect == "html":
+        source = strip_templates(source)
+        return html_to_text(source, reference=True) if reference else html_to_text(source)
+    return markdown_to_text(source, reference=True) if reference else markdown_to_text(source)

@@ -19,7 +19,7 @@ from .document import PostError
 from .fields import shown
 
 
-_URL_FIELDS = frozenset({"year", "month", "day", "slug", "section"})
+URL_FIELDS = frozenset({"year", "month", "day", "slug", "section"})
 _BAD_URL_CHARS = re.compile(r"[\x00-\x20\x7f]")
 
 
@@ -49,8 +49,8 @@ def page_url(meta: dict, doc_id: str, title: str, date: dt.datetime, pattern: st
         out.append(literal)
         if name is None:
             continue
-        if name not in _URL_FIELDS or spec or conversion:
-            allowed = " ".join("{%s}" % f for f in sorted(_URL_FIELDS))
+        if name not in URL_FIELDS or spec or conversion:
+            allowed = " ".join("{%s}" % f for f in sorted(URL_FIELDS))
             raise PostError(f"setting url_pattern has an unknown field {{{name}}}; use {allowed}")
         out.append(fields[name])
     return re.sub(r"(?<!:)/{2,}", "/", "".join(out))

@@ -8,6 +8,7 @@ from typing import Any, Mapping
 from flask import Flask
 
 from .. import settings as settings_mod
+from ..index import store
 from ..index.store import check_permissions
 from ..index.whoosh_internals import install_mapped_buffers
 from ..query import suggest
@@ -36,6 +37,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
     index_dir = Path(conf["index_dir"])
     check_permissions(index_dir)
+    # The taxonomies are the index's: a Hugo site's come from its config, not
+    # from the `facets` setting (which names a plain folder's).
+    conf["facets"] = live_facets(index_dir) or conf["facets"]
     install_mapped_buffers()
     app.extensions["searchsvc"] = IndexHandle(index_dir, conf["facets"], warm=suggest.warm)
 
@@ -46,3 +50,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     headers.init_app(app)
     return app
+
+
+def live_facets(index_dir: Path) -> tuple[str, ...] | None:
+    """The facets the live generation was built with (None before one records them)."""
+    number = store.current_generation(index_dir)
+    if number is None:
+        return None
+    facets = (store.read_json(index_dir / store.gen_name(number) / store.META, {}) or {}).get("facets")
+    return tuple(facets) if isinstance(facets, list) and all(isinstance(f, str) for f in facets) else None

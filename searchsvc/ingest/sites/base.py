@@ -17,18 +17,9 @@ from typing import Any, Iterator
 
 # Summary counts a skipped file goes to; only a file a visitor would see but
 # the service cannot read is "failed", and that is never a Skip.
-UNPUBLISHED = "unpublished"  # draft, future, expired, published: false, build options
-NOT_A_PAGE = "not a page"  # term pages, layouts, data, untitled stubs
-EXCLUDED = "excluded"  # exclude:/SEARCHSVC_EXCLUDE, search: false, noindex
+from ..document import EXCLUDED, NOT_A_PAGE, UNPUBLISHED, Skip
 
-
-class Skip(Exception):
-    """The generator would not publish this file as a searchable page."""
-
-    def __init__(self, kind: str, reason: str):
-        super().__init__(reason)
-        self.kind = kind
-        self.reason = reason
+__all__ = ["EXCLUDED", "NOT_A_PAGE", "UNPUBLISHED", "Skip", "SiteConfigError", "Candidate", "Term", "PageRules", "Site"]
 
 
 class SiteConfigError(Exception):
@@ -60,6 +51,7 @@ class PageRules:
     dialect: str = "commonmark"  # "goldmark" (Hugo), "kramdown" (Jekyll), "commonmark", "html"
     kind: str = "page"  # "page" | "section" | "home"
     extra: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # one-liners about this page, without its id
 
 
 class Site:
@@ -82,10 +74,23 @@ class Site:
         """Changes whenever something site-wide changes what a page yields."""
         raise NotImplementedError
 
-    def rules(self, rel: str, meta: dict[str, Any], now: dt.datetime) -> PageRules:
-        """What the generator publishes for this file; raises Skip."""
+    def rules(self, rel: str, meta: dict[str, Any] | None, now: dt.datetime) -> PageRules:
+        """What the generator publishes for this file; raises Skip.
+
+        ``meta`` is None when the file has no front matter: Jekyll still reads
+        such a file in ``_posts/`` as a post, and copies it elsewhere as a
+        static file (Skip); Hugo publishes it as a page.
+        """
         raise NotImplementedError
 
     def terms(self) -> dict[str, dict[str, Term]]:
         """facet -> normalised value (words.facet_key) -> Term."""
         return {}
+
+    def term(self, facet: str, value: str, language: str | None = None) -> Term | None:
+        """The term page one facet value of a page links to (label and URL); None when none.
+
+        ``terms()`` can only list term pages the site has files for; a value
+        from ``PageRules.facets`` may have a generated term page all the same.
+        """
+        return None
