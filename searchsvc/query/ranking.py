@@ -37,26 +37,26 @@ class Weights:
     # Above 1 because a title, summary or tag is chosen to say what the post
     # is about; small enough that a common word in a title does not outrank
     # the one rare word a query is about in another post's body.
-    title: float = 3.0
-    summary: float = 1.5
-    tags: float = 1.5
+    title: float = 24.0
+    summary: float = 1.0
+    tags: float = 1.0
     # BM25 term-frequency saturation: the k1-th occurrence is worth half the
     # most any number of occurrences can be worth.
-    k1: float = 1.2
+    k1: float = 2.0
     # BM25 length normalisation (0: none, 1: full): bodies vary from a
     # paragraph to a transcript; titles, summaries and tags are short and alike.
     body_b: float = 0.75
-    short_b: float = 0.5
+    short_b: float = 0.75
     # score x (rarity-weighted share of the query's words present) ** coverage:
     # a post with every word comes first, and missing a rare word costs more
     # than missing a common one.
-    coverage: float = 2.0
+    coverage: float = 0.0
     # bonus share for the query's neighbouring words found next to each
     # other (rarity-weighted share of the pairs), in any text field
-    phrase: float = 0.5
+    phrase: float = 0.0
     # bonus share for the query's words found exactly as typed (unstemmed)
     # in the title, summary or tags (rarity-weighted): "testing" prefers testing to tests
-    exact: float = 0.4
+    exact: float = 0.1
     # BM25's idf = log(idf_offset + (N - df + 0.5) / (df + 0.5)): 0 is
     # Robertson-Sparck Jones's weight, which gives a word in half the posts
     # or more (almost) nothing to say; 1 (Lucene's) keeps log 2 for a word
@@ -67,7 +67,7 @@ class Weights:
     # A post whose body is over this many times the average scores less (see
     # FieldStats.damping): BM25 saturation lets a transcript that repeats a
     # word reach the ceiling that a short post about it only nears; 0: off.
-    long_ratio: float = 4.0
+    long_ratio: float = 8.0
 
     def field_weight(self, name: str) -> float:
         return 1.0 if name == "body" else getattr(self, name)

@@ -107,11 +107,13 @@ def test_query_language_words_get_typo_corrections_and_synonyms(api):
     assert ids(api, "mobile AND emulaters") == ["emulators.md"]
     assert ids(api, "title:emulaters") == ["emulators.md"]
     # SSA also matches its long form, in the language as in plain words
-    assert ids(api, "ssa AND letters") == ids(api, "ssa letters")[:2] == ["ssa-tagged.md", "ssa-spelled.md"]
+    # ("letters" is in the spelled-out post's title)
+    assert ids(api, "ssa AND letters") == ids(api, "ssa letters")[:2] == ["ssa-spelled.md", "ssa-tagged.md"]
     assert ids(api, '"social security administration"') == ["ssa-spelled.md", "ssa-tagged.md"]
 
 
 def test_negated_words_match_but_never_score_and_a_prefix_is_one_word(api):
     assert ids(api, "reports -finance") == ["budget.md"]
     assert ids(api, "emul*") == ["emulators.md"]
-    assert ids(api, "budget OR financ*") == ["budget.md", "finance.md"] or ids(api, "budget OR financ*") == ["finance.md", "budget.md"]
+    # "financ*" is one word (finance, financial...), as rare as its posts make it
+    assert ids(api, "budget OR financ*") == ["budget.md", "finance.md"]
