@@ -1,7 +1,8 @@
-"""Scoring plain-word plans: BM25F over the text fields, coverage, bonuses.
+"""Scoring plans (plain words and the query language alike): BM25F, rarity, bonuses.
 
-Every ranking knob is here: the field weights, ``Weights`` and the constants
-below.  BM25F is computed from the posting lists rather than through
+Every ranking knob is here: ``Weights`` (each with its reason; README
+"Measuring ranking" gives the cross-validation that chose it) and the
+constants below.  BM25F is computed from the posting lists rather than through
 Whoosh's matchers: a plan has a dozen alternatives per word across four
 fields, and Whoosh's union matchers pre-score every posting of every one in
 Python (80-130 ms a query on the real corpus, measured); reading each
@@ -23,6 +24,7 @@ from whoosh import query as wq
 
 from ..index.schema import TEXT_FIELDS as FIELDS
 from ..index.whoosh_internals import read_posting
+from .sequence import in_sequence as _in_sequence
 
 if TYPE_CHECKING:
     from .generation import Generation
@@ -418,61 +420,6 @@ class Relevance:
 
 # Where the words in sequence count: tags are separate values, not prose.
 SEQUENCE_FIELDS = ("title", "summary", "body")
-PHRASE_SLOP = 2
-# ~250 bytes an entry: ~12 MB per worker at most.
-MAX_CACHED_POSITIONS = 50_000
-
-
-def _in_sequence(stats: FieldStats, name: str, stems: list[str], docs: set[int]) -> set[int]:
-    """The posts among ``docs`` whose field has the stems in order, each within PHRASE_SLOP.
-
-    Reads positions for these few posts only (Whoosh's Phrase query walks the
-    whole posting lists: about half of a query's time, measured).
-    """
-    candidates = np.array(sorted(docs), dtype=np.int64)
-    for stem in stems:
-        ids = stats.posting(name, stem)[0]
-        found = np.searchsorted(ids, candidates)
-        found[found == len(ids)] = 0
-        candidates = candidates[ids[found] == candidates] if len(ids) else candidates[:0]
-        if not len(candidates):
-            return set()
-    order = candidates.tolist()
-    positions: dict[int, list[list[int]]] = {d: [] for d in order}
-    cache = stats.positions
-    for stem in stems:
-        matcher = None
-        for docnum in order:
-            key = (name, stem, docnum)
-            found = cache.get(key)
-            if found is None:
-                if matcher is None:
-                    matcher = stats.reader.postings(name, stem)
-                matcher.skip_to(docnum)  # order is ascending: the matcher only moves forward
-                found = matcher.value_as("positions") if matcher.is_active() and matcher.id() == docnum else []
-                cache[key] = found
-                if len(cache) > MAX_CACHED_POSITIONS:
-                    cache.popitem(last=False)
-            else:
-                cache.move_to_end(key)
-            positions[docnum].append(found)
-    found = set()
-    for docnum, lists in positions.items():
-        starts = lists[0]
-        for start in starts:
-            previous, ok = start, True
-            for following in lists[1:]:
-                nxt = next((p for p in following if previous < p <= previous + 1 + PHRASE_SLOP), None)
-                if nxt is None:
-                    ok = False
-                    break
-                previous = nxt
-            if ok:
-                found.add(docnum)
-                break
-    return found
-
-
 def timestamp(value) -> float:
     try:
         return value.timestamp()
