@@ -1,4 +1,4 @@
-"""The ``searchsvc`` command: reindex, serve, search.
+"""The ``searchsvc`` command: reindex, serve, search, evaluate.
 
 Exit codes of ``reindex``: 0 every page indexed (pages the site does not
 publish are counted, never failures); 1 some pages failed (listed); 2 usage
@@ -195,6 +195,25 @@ def search_command(q, index_dir, tags, authors, sort, per_page, as_json):
         for number, hit in enumerate(data["results"], start=(data["page"] - 1) * data["per_page"] + 1):
             click.echo(f"{number:3}. {hit['title']}  ({hit['date'][:10]})  {hit['url']}")
     sys.exit(0 if data.get("ok") else 2 if response.status_code == 400 else 1)
+
+
+@main.command("evaluate", short_help="Measure ranking on a judged query set, beside SQLite FTS5.")
+@click.option("--content", "content_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Content folder the judged set was written for.")
+@click.option("--judgments", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Judged-set JSON file (format: README, Measuring ranking).")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures, losses and every query's top 10 as JSON.")
+def evaluate_command(content_dir, judgments, as_json):
+    """Index CONTENT afresh (in a temporary folder) and rank every judged query.
+
+    Prints MRR, success@1/@10 and nDCG@10 per query kind for the service and
+    for SQLite FTS5 bm25 (any word) over the same documents, the queries the
+    service loses, and the run's date and commit.
+    """
+    from .evaluation.command import EvaluateError, run_command
+
+    try:
+        click.echo(run_command(content_dir, judgments, _settings(), as_json))
+    except EvaluateError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 if __name__ == "__main__":

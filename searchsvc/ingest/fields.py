@@ -19,7 +19,8 @@ Decisions for the ambiguous cases (tests pin each one):
   expired (a date without offset counts as UTC).  Future dates are indexed.
 * Date: ``date``, else ``publishDate``/``pubdate``/``published``; missing or
   unusable -> the file's modification time (tz-aware UTC) and a warning.
-* Summary: ``summary``, else ``deck``, else ``description``, each cleaned as
+* Summary: the first of the ``summary_keys`` setting's keys (default
+  ``summary``, ``excerpt``, ``deck``, ``description``) with a value, each cleaned as
   above plus Liquid/Hugo/WordPress shortcodes removed; a value with no letter
   or digit ("...", "…", "-") or a placeholder word (see ``PLACEHOLDERS``)
   counts as missing; else the first 40 words of the body.  Cut at a word
@@ -136,9 +137,9 @@ def date_of(meta: dict, mtime: float, warn: Callable) -> dt.datetime:
     return dt.datetime.fromtimestamp(mtime, dt.timezone.utc)
 
 
-def summary_of(meta: dict, body: str, warn: Callable) -> str:
-    for key in ("summary", "deck", "description"):
-        raw = meta.get(key)
+def summary_of(meta: dict, body: str, warn: Callable, keys=DEFAULTS["summary_keys"]) -> str:
+    for key in keys:
+        raw = meta.get(norm_key(key))
         if raw is None:
             continue
         text = scalar_text(raw)

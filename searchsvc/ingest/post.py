@@ -108,7 +108,7 @@ def _load_page(
     return Document(
         id=doc_id,
         title=title,
-        summary=summary_of(meta, body, warn),
+        summary=summary_of(meta, body, warn, setting(settings, "summary_keys")),
         body=body,
         date=date,
         url=rules.url,

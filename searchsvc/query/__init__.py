@@ -1,7 +1,8 @@
 """The read path: a request -> the result dict, over the live index generation.
 
 Owns: request validation (``request``), the query language (``language``),
-plain-word planning (``plan``), ranking (``ranking``: every knob), facets
+plain-word planning (``plan``), ranking (``ranking``: every knob;
+``sequence``: its words-in-sequence test), facets
 (``facets``), hits and snippets (``hits``, ``snippets``), type-ahead and the
 vocabulary (``suggest``), synonyms (``synonyms``), the per-generation state
 and its opening (``generation``, ``cache``), and the orchestration

@@ -6,12 +6,17 @@ AND/OR/NOT, +/-word, ``title:``/``tags:``/``authors:`` and a trailing
 default parser also offers wildcards, fuzzy terms, regexes and ranges, each
 of which can take seconds on a small index (RELIABILITY.md test 1), so those
 plugins are simply not loaded.  ``is_plain`` tells a query of plain words
-(ranked by query/ranking.py's plan) from one that uses this syntax.
+from one that uses this syntax.  Either way the posts are ranked by
+query/ranking.py's one model: Whoosh parses and matches the query language
+(the match set), ``scored_words`` names its words that count towards the
+score, and ``with_alternatives`` lets them match their typo corrections and
+synonyms too.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from whoosh import qparser, query as wq
@@ -75,7 +80,13 @@ def _bound_expansions(node, reader, max_expansions: int):
         terms = terms[:max_expansions]
         if not terms:
             return wq.NullQuery
-        return wq.Or([wq.Term(node.fieldname, t, boost=node.boost) for t in terms])
+        expanded = []
+        for t in terms:
+            term = wq.Term(node.fieldname, t, boost=node.boost)
+            # One scored word (language.scored_words), whatever it expands to.
+            term.startchar, term.endchar, term.expanded_from = node.startchar, node.endchar, prefix
+            expanded.append(term)
+        return wq.Or(expanded)
     if isinstance(node, (wq.Wildcard, wq.Regex, wq.FuzzyTerm, wq.TermRange, wq.Every)):
         text = re.sub(r"[*?]+", "", getattr(node, "text", "") or "")
         return wq.Term(node.fieldname, text.lower(), boost=node.boost) if text else wq.NullQuery
@@ -126,3 +137,89 @@ def query_terms(parsed) -> set[str]:
 
     walk(parsed)
     return words
+
+
+@dataclass
+class ScoredWord:
+    """A word, phrase or ``prefix*`` of the query language that counts towards the score."""
+
+    kind: str  # "term" | "phrase" | "prefix"
+    texts: list[str]  # term: its stem; phrase: its stems in order; prefix: the terms it expanded to
+    raw: str | None  # as typed (a term's word, a phrase's words), when known
+    fields: list[str] = field(default_factory=list)  # the text fields it is searched in
+    leaves: list = field(default_factory=list)  # the Whoosh leaves it stands for
+
+
+def _text(value) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
+def scored_words(parsed, q: str) -> list[ScoredWord]:
+    """The query's positive words in text fields, in query order (negated ones match but never score).
+
+    The multi-field plugin turns a word into one Term per text field, all
+    with the word's place in the query: they are one word here.  Terms a
+    ``prefix*`` expanded to carry the prefix's place, so they are one word too.
+    """
+    found: dict[tuple, ScoredWord] = {}
+    quoted = [m.group(1) for m in re.finditer(r'"([^"]*)"', q)]
+
+    def visit(node) -> None:
+        if isinstance(node, wq.Not):
+            return
+        if isinstance(node, wq.AndNot):
+            visit(node.a)
+            return
+        if isinstance(node, wq.Term) and node.fieldname in TEXT_FIELDS:
+            start, end = getattr(node, "startchar", None), getattr(node, "endchar", None)
+            prefix = getattr(node, "expanded_from", None)
+            key = ("term", start, end) if start is not None else ("term", _text(node.text))
+            word = found.get(key)
+            if word is None:
+                raw = prefix if prefix is not None else q[start:end] if start is not None else None
+                word = found[key] = ScoredWord("prefix" if prefix is not None else "term", [], raw)
+            if _text(node.text) not in word.texts:
+                word.texts.append(_text(node.text))
+        elif isinstance(node, wq.Phrase) and node.fieldname in TEXT_FIELDS:
+            key = ("phrase", tuple(node.words))
+            word = found.get(key)
+            if word is None:
+                raw = next((text for text in quoted if _analysed(text) == list(node.words)), None)
+                word = found[key] = ScoredWord("phrase", list(node.words), raw)
+        elif not node.is_leaf():
+            for child in node.children():
+                visit(child)
+            return
+        else:
+            return
+        if node.fieldname not in word.fields:
+            word.fields.append(node.fieldname)
+        word.leaves.append(node)
+
+    visit(parsed)
+    return list(found.values())
+
+
+def _analysed(text: str) -> list[str]:
+    from ..index.schema import text_analyzer
+
+    return [t.text for t in text_analyzer()(text)]
+
+
+def with_alternatives(parsed, extra: dict[int, list[tuple[str, ...]]]):
+    """``parsed`` with each leaf whose id is in ``extra`` also matching those stems (one: a term; several: a phrase), in its field."""
+
+    def alternative(fieldname: str, stems: tuple[str, ...], boost: float):
+        if len(stems) == 1:
+            return wq.Term(fieldname, stems[0], boost=boost)
+        return wq.Phrase(fieldname, list(stems), boost=boost)
+
+    def rebuild(node):
+        more = extra.get(id(node))
+        if more:
+            return wq.Or([node] + [alternative(node.fieldname, stems, node.boost) for stems in more])
+        if node.is_leaf():
+            return node
+        return node.apply(rebuild)
+
+    return rebuild(parsed)

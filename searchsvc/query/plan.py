@@ -1,6 +1,8 @@
 """Plain words -> a Plan: per word, the ways a post may match it.
 
-Most visitors type a few plain words.  Those queries are not parsed with the
+Most visitors type a few plain words (``build_plan``); the query language's
+words become the same kind of plan (``language_plan``), so both are ranked
+by one model.  Those queries are not parsed with the
 query language; each word becomes a "unit" that matches the word (stemmed)
 in any text field, or one of its typo corrections, or a synonym of a span of
 words it is part of.  A post matches when it has any unit; query/ranking.py
@@ -11,12 +13,13 @@ the exact forms typed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from whoosh import query as wq
 
 from ..index.schema import TEXT_FIELDS
 from ..words import WORD
+from .language import scored_words, with_alternatives
 from .ranking import FIELD_BOOSTS, WEIGHTS, Weights
 
 _ANALYZER = None
@@ -45,6 +48,8 @@ class Alternative:
     stems: tuple[str, ...]
     weight: float
     kind: str  # "exact" | "synonym" | "typo"
+    fields: tuple[str, ...] | None = None  # None: every text field (``title:word`` names one)
+    union: bool = False  # several stems that are one word (a ``prefix*``'s expansions), not a phrase
 
 
 @dataclass
@@ -60,6 +65,24 @@ class Plan:
     def query(self):
         """The plan as a Whoosh query: for highlighting and for date-sorted results."""
         return wq.Or([_fields(a.stems, a.weight) for unit in self.units for a in unit])
+
+
+def typo_alternatives(word: str, stems: tuple[str, ...], vocab, weights: Weights, stem_df=None) -> tuple[list[Alternative], str | None]:
+    """A word's typo corrections as alternatives, and the best one (None: the word needs none)."""
+    common = stem_df is not None and all(stem_df(stem) > 2 for stem in stems)
+    words = vocab() if vocab and not common else None
+    df = words.df.get(word, 0) if words else 0
+    found, best = [], None
+    if words and df <= 2:
+        for candidate, edits, cdf in words.corrections(word):
+            # A word the posts never use, or a rare one beside a common
+            # neighbour ("goverment" beside "government").
+            if df == 0 or cdf >= 20 * df:
+                cstems = tuple(analysed(candidate))
+                if cstems:
+                    found.append(Alternative(cstems, weights.typo / edits, "typo"))
+                    best = best or candidate
+    return found, best
 
 
 def build_plan(q: str, vocab, synonyms, weights: Weights = WEIGHTS, max_units: int = 32, stem_df=None) -> Plan | None:
@@ -88,18 +111,9 @@ def build_plan(q: str, vocab, synonyms, weights: Weights = WEIGHTS, max_units: i
                     ostems = tuple(analysed(" ".join(other)))
                     if ostems:
                         unit.append(Alternative(ostems, weights.synonym / (end - start), "synonym"))
-            common = stem_df is not None and all(stem_df(stem) > 2 for stem in stems)
-            words = vocab() if vocab and not common else None
-            df = words.df.get(word, 0) if words else 0
-            if words and df <= 2:
-                for candidate, edits, cdf in words.corrections(word):
-                    # A word the posts never use, or a rare one beside a common
-                    # neighbour ("goverment" beside "government").
-                    if df == 0 or cdf >= 20 * df:
-                        cstems = tuple(analysed(candidate))
-                        if cstems:
-                            unit.append(Alternative(cstems, weights.typo / edits, "typo"))
-                            correction = correction or candidate
+            typos, found = typo_alternatives(word, stems, vocab, weights, stem_df)
+            unit += typos
+            correction = correction or found
             units.append(unit)
             typed.append(word)
             corrections[word] = correction
@@ -110,3 +124,61 @@ def build_plan(q: str, vocab, synonyms, weights: Weights = WEIGHTS, max_units: i
     stems = [s for w in typed for s in analysed(w)]
     applied = [other for _, _, others in spans for other in others]
     return Plan(q, units, typed, stems, " ".join(corrected_words) if changed else None, applied)
+
+
+def _fields_of(names: list[str]) -> tuple[str, ...] | None:
+    return None if set(names) >= set(TEXT_FIELDS) else tuple(f for f in TEXT_FIELDS if f in names)
+
+
+def _synonym_alternatives(others, share: float, fields, weights: Weights) -> list[Alternative]:
+    found = []
+    for other in others:
+        ostems = tuple(analysed(" ".join(other)))
+        if ostems:
+            found.append(Alternative(ostems, weights.synonym * share, "synonym", fields))
+    return found
+
+
+def language_plan(q: str, parsed, vocab, synonyms, weights: Weights = WEIGHTS, max_units: int = 32, stem_df=None):
+    """The query language's scored words -> (Plan or None, ``parsed`` also matching their typo corrections and synonyms).
+
+    A word gets the typo corrections and synonyms a plain word gets (in the
+    fields it names; synonyms of a span of the query's words, as for plain
+    words); a "phrase" the synonyms of its words as a whole; a ``prefix*``
+    is one word whatever it expands to.  There is no did-you-mean: the words
+    are matched as the query says, corrections included.
+    """
+    words = scored_words(parsed, q)[:max_units]
+    raws = [WORD.findall(w.raw.lower()) if w.raw else [] for w in words]
+    terms = [i for i, w in enumerate(words) if w.kind == "term" and len(raws[i]) == 1]
+    span_of = {}
+    for start, end, others in synonyms.spans([raws[i][0] for i in terms]) if synonyms else []:
+        for k in range(start, end):
+            span_of[terms[k]] = (end - start, others)
+    units, typed, stems, extra, applied = [], [], [], {}, []
+    for i, word in enumerate(words):
+        fields = _fields_of(word.fields)
+        if word.kind == "prefix":
+            unit = [Alternative(tuple(word.texts), 1.0, "exact", fields, union=True)]
+        else:
+            unit = [Alternative(tuple(word.texts), 1.0, "exact", fields)]
+            spans = synonyms.spans(raws[i]) if synonyms and word.kind == "phrase" else []
+            for start, end, others in spans:
+                if (start, end) == (0, len(raws[i])):
+                    unit += _synonym_alternatives(others, 1.0, fields, weights)
+                    applied += others
+            if i in span_of:
+                size, others = span_of[i]
+                unit += _synonym_alternatives(others, 1 / size, fields, weights)
+                applied += [o for o in others if o not in applied]
+            if i in terms:
+                typos, _ = typo_alternatives(raws[i][0], unit[0].stems, vocab, weights, stem_df)
+                unit += [replace(a, fields=fields) for a in typos]
+            for leaf in word.leaves:
+                extra[id(leaf)] = [a.stems for a in unit[1:]]
+        units.append(unit)
+        typed.append(" ".join(raws[i]) if raws[i] else " ".join(word.texts))
+        stems.extend(word.texts if word.kind == "phrase" else word.texts[:1])
+    if not units:
+        return None, parsed
+    return Plan(q, units, typed, stems, None, applied), with_alternatives(parsed, extra)

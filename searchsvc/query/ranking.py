@@ -1,7 +1,8 @@
-"""Scoring plain-word plans: BM25F over the text fields, coverage, bonuses.
+"""Scoring plans (plain words and the query language alike): BM25F, rarity, bonuses.
 
-Every ranking knob is here: the field weights, ``Weights`` and the constants
-below.  BM25F is computed from the posting lists rather than through
+Every ranking knob is here: ``Weights`` (each with its reason; README
+"Measuring ranking" gives the cross-validation that chose it) and the
+constants below.  BM25F is computed from the posting lists rather than through
 Whoosh's matchers: a plan has a dozen alternatives per word across four
 fields, and Whoosh's union matchers pre-score every posting of every one in
 Python (80-130 ms a query on the real corpus, measured); reading each
@@ -21,39 +22,65 @@ from typing import TYPE_CHECKING
 import numpy as np
 from whoosh import query as wq
 
+from ..index.schema import TEXT_FIELDS as FIELDS
 from ..index.whoosh_internals import read_posting
+from .sequence import in_sequence as _in_sequence
 
 if TYPE_CHECKING:
     from .generation import Generation
     from .plan import Plan
 
-# Query-time weights of the free-text fields (BM25F): a word in the title says
-# more about a post than the same word in its body.  Tuned on the tuning part
-# of tests/relevance with `python -m searchsvc.evaluate` (title 4 -> 8 and
-# tags 2.5 -> 1.5 raised tuning MRR 0.936 -> 0.955).
-FIELD_BOOSTS = {"title": 8.0, "tags": 1.5, "summary": 1.5, "body": 1.0}
-
-
 @dataclass(frozen=True)
 class Weights:
+    """Every ranking parameter, with the reason for it (README "Measuring ranking": the cross-validation that chose each)."""
+
+    # BM25F field weights, body = 1: a word's occurrences in a field count
+    # this many times an occurrence in the body, before the one saturation.
+    # Above 1 because a title, summary or tag is chosen to say what the post
+    # is about; small enough that a common word in a title does not outrank
+    # the one rare word a query is about in another post's body.
+    title: float = 24.0
+    summary: float = 1.0
+    tags: float = 1.0
+    # BM25 term-frequency saturation: the k1-th occurrence is worth half the
+    # most any number of occurrences can be worth.
+    k1: float = 2.0
+    # BM25 length normalisation (0: none, 1: full): bodies vary from a
+    # paragraph to a transcript; titles, summaries and tags are short and alike.
+    body_b: float = 0.75
+    short_b: float = 0.75
+    # score x (rarity-weighted share of the query's words present) ** coverage:
+    # a post with every word comes first, and missing a rare word costs more
+    # than missing a common one.
+    coverage: float = 0.0
+    # bonus share for the query's neighbouring words found next to each
+    # other (rarity-weighted share of the pairs), in any text field
+    phrase: float = 0.0
+    # bonus share for the query's words found exactly as typed (unstemmed)
+    # in the title, summary or tags (rarity-weighted): "testing" prefers testing to tests
+    exact: float = 0.1
+    # BM25's idf = log(idf_offset + (N - df + 0.5) / (df + 0.5)): 0 is
+    # Robertson-Sparck Jones's weight, which gives a word in half the posts
+    # or more (almost) nothing to say; 1 (Lucene's) keeps log 2 for a word
+    # every post has.
+    idf_offset: float = 1.0
     typo: float = 0.5  # a typo correction's score, per edit, relative to the word typed
     synonym: float = 0.5  # a synonym's score relative to the words it stands for
-    phrase: float = 0.5  # bonus share for the query's words in sequence (title; half in body)
-    # score x (share of words matched) ** power: 2 keeps posts with every word
-    # above those with some (1 scored 0.001 higher on the tuning set).
-    coord_power: float = 2.0
-    exact: float = 0.4  # bonus share for the typed (unstemmed) words in title/summary
-    # BM25 length normalisation: 0.75 in the body keeps 40 KB transcripts
-    # from winning by repetition; titles are short and alike, so less.
-    title_b: float = 0.5
-    body_b: float = 0.75
-    k1: float = 1.2
-    # Bodies longer than this many times the average score less (see
-    # search.FieldStats.damping); 0 turns it off.
-    long_ratio: float = 4.0
+    # A post whose body is over this many times the average scores less (see
+    # FieldStats.damping): BM25 saturation lets a transcript that repeats a
+    # word reach the ceiling that a short post about it only nears; 0: off.
+    long_ratio: float = 8.0
+
+    def field_weight(self, name: str) -> float:
+        return 1.0 if name == "body" else getattr(self, name)
+
+    def b(self, name: str) -> float:
+        return self.body_b if name == "body" else self.short_b
 
 
 WEIGHTS = Weights()
+# The weights as Whoosh query boosts (highlighting, the query language's parse, date-sorted matches).
+FIELD_BOOSTS = {name: WEIGHTS.field_weight(name) for name in ("title", "tags", "summary", "body")}
 
 
 SECONDS_PER_DAY = 86400.0
@@ -84,7 +111,7 @@ class FieldStats:
         self.n = max(1, self.size)
         self.lengths: dict[str, np.ndarray] = {}
         self.average: dict[str, float] = {}
-        for name in FIELD_BOOSTS:
+        for name in FIELDS:
             # (None, not 0, for a post with an empty field, e.g. front matter only)
             self.lengths[name] = np.fromiter(
                 (reader.doc_field_length(d, name, 0) or 0 for d in range(self.size)), dtype=np.int64, count=self.size
@@ -100,13 +127,23 @@ class FieldStats:
         # come back query after query.
         self.positions: OrderedDict[tuple[str, str, int], list[int]] = OrderedDict()
         self._damping: dict[float, np.ndarray] = {}
+        self._norms: dict[tuple[str, float, float], np.ndarray] = {}
+
+    def norm(self, name: str, weight: float, b: float) -> np.ndarray:
+        """Per post, BM25F's factor for a field's term frequencies: weight / (1 - b + b x length / average length)."""
+        key = (name, weight, b)
+        found = self._norms.get(key)
+        if found is None:
+            found = weight / ((1 - b) + b * self.lengths[name] / self.average[name])
+            self._norms[key] = found
+        return found
 
     def damping(self, ratio: float) -> np.ndarray:
-        """Per post, a factor for its body score: 1, or less for bodies over ``ratio`` x the average.
+        """Per post, a factor for its score: 1, or less for bodies over ``ratio`` x the average.
 
         BM25's term frequency saturates, so a 40 KB transcript that repeats a
         word hundreds of times still reaches the ceiling a short, focused
-        post only nears; past ``ratio`` times the average length the body's
+        post only nears; past ``ratio`` times the average length the post's
         score shrinks with the square root of the excess.
         """
         found = self._damping.get(ratio)
@@ -135,13 +172,14 @@ class FieldStats:
             self.posting_bytes -= old_ids.nbytes + old_tfs.nbytes
         return found
 
-    def phrase_docs(self, stems: tuple[str, ...]) -> np.ndarray:
-        """Docnums with the stems in sequence in a text field (a synonym phrase; few distinct ones)."""
-        found = self.phrases.get(stems)
+    def phrase_docs(self, stems: tuple[str, ...], fields: tuple[str, ...] = FIELDS) -> np.ndarray:
+        """Docnums with the stems in sequence in one of ``fields`` (a synonym or a quoted phrase; few distinct ones)."""
+        key = (stems, fields)
+        found = self.phrases.get(key)
         if found is None:
-            phrase = wq.Or([wq.Phrase(f, list(stems)) for f in FIELD_BOOSTS])
+            phrase = wq.Or([wq.Phrase(f, list(stems)) for f in fields])
             found = np.fromiter(self.searcher.docs_for_query(phrase), dtype=np.int64)
-            self.phrases[stems] = found
+            self.phrases[key] = found
             if len(self.phrases) > MAX_CACHED_PHRASES:
                 self.phrases.popitem(last=False)
         return found
@@ -151,54 +189,115 @@ def field_stats(gen: Generation) -> FieldStats:
     return gen.derived("field_stats", FieldStats)
 
 
-def _term_scores(stats: FieldStats, stem: str, weights: Weights) -> np.ndarray:
-    """BM25F of one stem per post: the sum over text fields of boost x BM25 in that field."""
-    out = np.zeros(stats.size, dtype=np.float64)
-    k1 = weights.k1
-    for name, boost in FIELD_BOOSTS.items():
-        ids, tfs = stats.posting(name, stem)
-        if not len(ids):
-            continue
-        b = weights.title_b if name == "title" else weights.body_b if name == "body" else 0.75
-        idf = 1.0 + math.log(stats.n / (len(ids) + 1))
-        factor = boost * idf * (k1 + 1)
-        norm0, norm1 = k1 * (1 - b), k1 * b / stats.average[name]
-        # = factor * tf / (tf + norm0 + norm1 * length), evaluated left to right
-        denominator = tfs + norm0 + norm1 * stats.lengths[name][ids]
-        if name == "body" and weights.long_ratio:
-            numerator = stats.damping(weights.long_ratio)[ids] * factor * tfs
+# A word in most posts still counts a little: matching it is what makes a post a match.
+MIN_IDF = 0.01
+
+
+def idf(stats: FieldStats, df: int, offset: float = 1.0) -> float:
+    """BM25's inverse document frequency: rare words weigh more (Weights.idf_offset)."""
+    return max(MIN_IDF, math.log(offset + (stats.n - df + 0.5) / (df + 0.5)))
+
+
+class Scorer:
+    """BM25F for one query: per stem, the weighted sum of its field frequencies, saturated once.
+
+    score(stem) = idf x tf' (k1 + 1) / (tf' + k1), tf' = sum over fields of
+    weight x tf / (1 - b + b x length / average): a title occurrence adds to
+    the same saturation as body occurrences instead of adding a second
+    BM25 of its own, so a word said in the title and the body is not counted
+    as two words.  Stems are computed once per query.
+    """
+
+    def __init__(self, stats: FieldStats, weights: Weights):
+        self.stats, self.weights = stats, weights
+        self.frequencies: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
+        self.dfs: dict[str, int] = {}
+
+    def frequency(self, stem: str, fields: tuple[str, ...] = FIELDS) -> np.ndarray:
+        """tf' per post (dense), over ``fields``."""
+        key = (stem, fields)
+        found = self.frequencies.get(key)
+        if found is None:
+            stats, weights = self.stats, self.weights
+            found = np.zeros(stats.size, dtype=np.float64)
+            for name in fields:
+                ids, tfs = stats.posting(name, stem)
+                if len(ids):
+                    found[ids] += tfs * stats.norm(name, weights.field_weight(name), weights.b(name))[ids]
+            self.frequencies[key] = found
+        return found
+
+    def union_frequency(self, stems: tuple[str, ...], fields: tuple[str, ...] = FIELDS) -> np.ndarray:
+        """tf' of several stems that are one word (a prefix's expansions): their sum."""
+        key = ("\0".join(stems), fields)
+        found = self.frequencies.get(key)
+        if found is None:
+            found = np.zeros(self.stats.size, dtype=np.float64)
+            for stem in stems:
+                found += self.frequency(stem, fields)
+            self.frequencies[key] = found
+        return found
+
+    def df(self, stem: str) -> int:
+        """How many posts have the stem in any text field."""
+        found = self.dfs.get(stem)
+        if found is None:
+            frequency = self.union_frequency(tuple(stem.split("\0"))) if "\0" in stem else self.frequency(stem)
+            found = self.dfs[stem] = int(np.count_nonzero(frequency))
+        return found
+
+    def idf(self, stem: str) -> float:
+        return idf(self.stats, self.df(stem), self.weights.idf_offset)
+
+    def term(self, stem: str, fields: tuple[str, ...] = FIELDS, union: tuple[str, ...] = ()) -> np.ndarray:
+        tf = self.union_frequency(union, fields) if union else self.frequency(stem, fields)
+        k1 = self.weights.k1
+        out = np.zeros(self.stats.size, dtype=np.float64)
+        ids = np.flatnonzero(tf)
+        if len(ids):
+            values = tf[ids]
+            out[ids] = self.idf(stem) * values * (k1 + 1) / (values + k1)
+        return out
+
+    def alternative(self, alt) -> np.ndarray:
+        fields = alt.fields or FIELDS
+        if alt.union:
+            scores = self.term("\0".join(alt.stems), fields, union=alt.stems)
+        elif len(alt.stems) == 1:
+            scores = self.term(alt.stems[0], fields)
         else:
-            numerator = factor * tfs
-        out[ids] += numerator / denominator
-    return out
+            # A phrase (a synonym such as "social security administration",
+            # or "quoted words"): posts with the words in sequence, scored by
+            # the mean of its words.
+            docs = self.stats.phrase_docs(tuple(alt.stems), fields)
+            scores = np.zeros(self.stats.size, dtype=np.float64)
+            if len(docs):
+                total = sum(self.term(stem, fields)[docs] for stem in alt.stems)
+                scores[docs] = total / len(alt.stems)
+        if alt.weight != 1.0:
+            scores = scores * alt.weight
+        return scores
 
+    def unit(self, unit, kinds=("exact", "synonym", "typo")) -> np.ndarray:
+        """A unit's best alternative per post, 0 where none matches (typo corrections and synonyms never add up)."""
+        best = np.zeros(self.stats.size, dtype=np.float64)
+        for alt in unit:
+            if alt.kind in kinds:
+                np.maximum(best, self.alternative(alt), out=best)
+        return best
 
-def _alternative_scores(stats: FieldStats, alt, weights: Weights) -> np.ndarray:
-    if len(alt.stems) == 1:
-        scores = _term_scores(stats, alt.stems[0], weights)
-    else:
-        # A phrase (a synonym such as "social security administration"):
-        # posts with the words in sequence, scored by the mean of its words.
-        docs = stats.phrase_docs(tuple(alt.stems))
-        scores = np.zeros(stats.size, dtype=np.float64)
-        if len(docs):
-            parts = [_term_scores(stats, stem, weights)[docs] for stem in alt.stems]
-            total = parts[0]
-            for part in parts[1:]:
-                total = total + part
-            scores[docs] = total / len(parts)
-    if alt.weight != 1.0:
-        scores = scores * alt.weight
-    return scores
+    @staticmethod
+    def words(alt) -> tuple[str, ...]:
+        """The stems whose rarity an alternative has: a prefix's expansions count as one word."""
+        return ("\0".join(alt.stems),) if alt.union else alt.stems
 
-
-def unit_scores(stats: FieldStats, unit, weights: Weights, kinds=("exact", "synonym", "typo")) -> np.ndarray:
-    """A unit's best alternative per post, 0 where none matches (typo corrections and synonyms never add up)."""
-    best = np.zeros(stats.size, dtype=np.float64)
-    for alt in unit:
-        if alt.kind in kinds:
-            np.maximum(best, _alternative_scores(stats, alt, weights), out=best)
-    return best
+    def unit_idf(self, unit) -> float:
+        """A unit's rarity: its word's as typed, or (a word no post has) its commonest correction's."""
+        exact = [self.idf(s) for a in unit if a.kind == "exact" for s in self.words(a) if self.df(s)]
+        if exact:
+            return sum(exact) / len(exact)
+        others = [self.idf(s) for a in unit for s in self.words(a) if self.df(s)]
+        return min(others) if others else idf(self.stats, 0, self.weights.idf_offset)
 
 
 def _top(ids: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -218,23 +317,24 @@ class Relevance:
     gen: Generation
     plan: Plan
     weights: Weights
+    scorer: Scorer
     per_unit: list[np.ndarray]  # per unit, a score per post (0: no match)
     matched: np.ndarray  # bool per post
     half_life_days: float
 
     def ranked(self, allowed: np.ndarray, window: int) -> list[tuple[int, float]]:
         ids = np.flatnonzero(allowed & self.matched)
-        units = len(self.per_unit)
         total = np.zeros(len(ids), dtype=np.float64)
-        have = np.zeros(len(ids), dtype=np.int64)
-        for scores in self.per_unit:
+        present = np.zeros(len(ids), dtype=np.float64)
+        rarity = [self.scorer.unit_idf(unit) for unit in self.plan.units]
+        for scores, weight in zip(self.per_unit, rarity):
             values = scores[ids]
             total += values
-            have += values > 0
-        # Posts with every word first: the score shrinks with each missing one
-        # (the factors in Python, so they are the same floats as ever).
-        coord = np.array([(h / units) ** self.weights.coord_power for h in range(units + 1)])
-        scored = total * coord[have]
+            present += (values > 0) * weight
+        # Posts with every word first; a missing word costs by its rarity.
+        scored = total * (present / sum(rarity)) ** self.weights.coverage
+        if self.weights.long_ratio:
+            scored = scored * self.scorer.stats.damping(self.weights.long_ratio)[ids]
         if self.half_life_days > 0:
             now, dates = time.time(), self.gen.dates
             decay = [
@@ -272,90 +372,54 @@ class Relevance:
                 break
         return done[:window]
 
+    def _sequence_shares(self, docs: set[int]) -> dict[int, float]:
+        """Per post, the rarity-weighted share of the query's neighbouring word pairs it has in sequence."""
+        stems = self.plan.stems
+        pairs = [(a, b) for a, b in zip(stems, stems[1:]) if a != b]
+        if not pairs:
+            return {}
+        stats, scorer = self.scorer.stats, self.scorer
+        weights = [scorer.idf(a) + scorer.idf(b) for a, b in pairs]
+        shares: dict[int, float] = {}
+        for (a, b), weight in zip(pairs, weights):
+            found: set[int] = set()
+            for name in SEQUENCE_FIELDS:
+                found |= _in_sequence(stats, name, [a, b], docs - found)
+            for docnum in found:
+                shares[docnum] = shares.get(docnum, 0.0) + weight
+        total = sum(weights)
+        return {d: share / total for d, share in shares.items()}
+
     def _bonus(self, head: list[tuple[float, int]]) -> list[tuple[float, int]]:
-        """The words in sequence, and the words exactly as typed, count extra."""
+        """The words in sequence, and the words exactly as typed, count extra (each word by its rarity)."""
         weights, plan, searcher = self.weights, self.plan, self.gen.searcher
         docs = {d for _, d in head}
-        in_title: set[int] = set()
-        in_body: set[int] = set()
-        if len(plan.stems) > 1 and weights.phrase:
-            stats = field_stats(self.gen)
-            in_title = _in_sequence(stats, "title", plan.stems, docs)
-            in_body = _in_sequence(stats, "body", plan.stems, docs - in_title)
+        in_sequence = self._sequence_shares(docs) if len(plan.stems) > 1 and weights.phrase else {}
         patterns = []
         if weights.exact:
-            patterns = [re.compile(r"(?<!\w)" + re.escape(w) + r"(?!\w)", re.IGNORECASE) for w in plan.typed]
+            rarity = [self.scorer.unit_idf(unit) for unit in plan.units]
+            patterns = [
+                (re.compile(r"(?<!\w)" + re.escape(w) + r"(?!\w)", re.IGNORECASE), r)
+                for w, r in zip(plan.typed, rarity)
+            ]
+            everything = sum(r for _, r in patterns)
         out = []
         for score, docnum in head:
-            if docnum in in_title:
-                score *= 1 + weights.phrase
-            elif docnum in in_body:
-                score *= 1 + weights.phrase / 2
+            share = in_sequence.get(docnum)
+            if share:
+                score *= 1 + weights.phrase * share
             if patterns:
                 # Exact words beat stemmed forms, typo corrections and synonyms.
                 stored = searcher.stored_fields(docnum)
                 text = "\n".join((stored.get("title", ""), stored.get("summary", ""), stored.get("facet_values", "")))
-                share = sum(1 for p in patterns if p.search(text)) / len(patterns)
-                score *= 1 + weights.exact * share
+                found = sum(r for p, r in patterns if p.search(text))
+                score *= 1 + weights.exact * found / everything
             out.append((score, docnum))
         return out
 
 
-PHRASE_SLOP = 2
-# ~250 bytes an entry: ~12 MB per worker at most.
-MAX_CACHED_POSITIONS = 50_000
-
-
-def _in_sequence(stats: FieldStats, name: str, stems: list[str], docs: set[int]) -> set[int]:
-    """The posts among ``docs`` whose field has the stems in order, each within PHRASE_SLOP.
-
-    Reads positions for these few posts only (Whoosh's Phrase query walks the
-    whole posting lists: about half of a query's time, measured).
-    """
-    candidates = np.array(sorted(docs), dtype=np.int64)
-    for stem in stems:
-        ids = stats.posting(name, stem)[0]
-        found = np.searchsorted(ids, candidates)
-        found[found == len(ids)] = 0
-        candidates = candidates[ids[found] == candidates] if len(ids) else candidates[:0]
-        if not len(candidates):
-            return set()
-    order = candidates.tolist()
-    positions: dict[int, list[list[int]]] = {d: [] for d in order}
-    cache = stats.positions
-    for stem in stems:
-        matcher = None
-        for docnum in order:
-            key = (name, stem, docnum)
-            found = cache.get(key)
-            if found is None:
-                if matcher is None:
-                    matcher = stats.reader.postings(name, stem)
-                matcher.skip_to(docnum)  # order is ascending: the matcher only moves forward
-                found = matcher.value_as("positions") if matcher.is_active() and matcher.id() == docnum else []
-                cache[key] = found
-                if len(cache) > MAX_CACHED_POSITIONS:
-                    cache.popitem(last=False)
-            else:
-                cache.move_to_end(key)
-            positions[docnum].append(found)
-    found = set()
-    for docnum, lists in positions.items():
-        starts = lists[0]
-        for start in starts:
-            previous, ok = start, True
-            for following in lists[1:]:
-                nxt = next((p for p in following if previous < p <= previous + 1 + PHRASE_SLOP), None)
-                if nxt is None:
-                    ok = False
-                    break
-                previous = nxt
-            if ok:
-                found.add(docnum)
-                break
-    return found
-
-
+# Where the words in sequence count: tags are separate values, not prose.
+SEQUENCE_FIELDS = ("title", "summary", "body")
 def timestamp(value) -> float:
     try:
         return value.timestamp()
@@ -363,18 +427,20 @@ def timestamp(value) -> float:
         return 0.0
 
 
-def relevance_of(gen: Generation, plan: Plan, settings, weights: Weights) -> Relevance:
-    stats = field_stats(gen)
-    per_unit = [unit_scores(stats, unit, weights) for unit in plan.units]
+def relevance_of(gen: Generation, plan: Plan, settings, weights: Weights, matched: np.ndarray | None = None) -> Relevance:
+    """The plan's scores; ``matched`` (the query language's match set) replaces "any unit" as the posts that match."""
+    scorer = Scorer(field_stats(gen), weights)
+    per_unit = [scorer.unit(unit) for unit in plan.units]
     if not gen.live.all():  # deleted documents stay in the postings until a merge
         for scores in per_unit:
             scores[~gen.live] = 0.0
-    matched = np.zeros(gen.size, dtype=bool)
-    for scores in per_unit:
-        matched |= scores > 0
-    return Relevance(gen, plan, weights, per_unit, matched, float(settings.get("recency_half_life_days") or 0))
+    if matched is None:
+        matched = np.zeros(gen.size, dtype=bool)
+        for scores in per_unit:
+            matched |= scores > 0
+    return Relevance(gen, plan, weights, scorer, per_unit, matched, float(settings.get("recency_half_life_days") or 0))
 
 
 def exact_sets(gen: Generation, plan: Plan, weights: Weights) -> list[np.ndarray]:
-    stats = field_stats(gen)
-    return [(unit_scores(stats, unit, weights, kinds=("exact", "synonym")) > 0) & gen.live for unit in plan.units]
+    scorer = Scorer(field_stats(gen), weights)
+    return [(scorer.unit(unit, kinds=("exact", "synonym")) > 0) & gen.live for unit in plan.units]

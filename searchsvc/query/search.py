@@ -15,24 +15,21 @@ import time
 from typing import Any, Mapping
 
 import numpy as np
-from whoosh import collectors, qparser
+from whoosh import qparser
 
 from . import suggest, synonyms
 from .facets import facet_matches, facets_of, filter_docs, in_date_range
 from .generation import Generation
 from .hits import hit
 from .language import is_plain, parse_query, query_terms
-from .plan import build_plan
+from .plan import build_plan, language_plan
 from .ranking import FIELD_BOOSTS, WEIGHTS, Weights, exact_sets, field_stats, relevance_of
 from .request import SearchRequest
 from .urls import with_params
 
 
-def plan_query(gen: Generation, req: SearchRequest, settings, base_path: str, weights: Weights = WEIGHTS):
-    """Plan a plain-word query; decide on did-you-mean and on searching the correction.
-
-    Returns (plan, relevance, suggestion, corrected query or None).
-    """
+def _word_sources(gen: Generation):
+    """(vocab, stem_df) for planning: the typo vocabulary, asked for only when needed, and a stem's post count."""
 
     def vocab():
         # None (no typo corrections) if still being built after a few seconds
@@ -43,6 +40,15 @@ def plan_query(gen: Generation, req: SearchRequest, settings, base_path: str, we
         stats = field_stats(gen)
         return max(len(stats.posting(name, stem)[0]) for name in FIELD_BOOSTS)
 
+    return vocab, stem_df
+
+
+def plan_query(gen: Generation, req: SearchRequest, settings, base_path: str, weights: Weights = WEIGHTS):
+    """Plan a plain-word query; decide on did-you-mean and on searching the correction.
+
+    Returns (plan, relevance, suggestion, corrected query or None).
+    """
+    vocab, stem_df = _word_sources(gen)
     groups = synonyms.load(settings.get("synonyms_file"))
     plan = build_plan(req.q, vocab, groups, weights, settings["max_query_terms"], stem_df)
     if plan is None:
@@ -68,6 +74,26 @@ def plan_query(gen: Generation, req: SearchRequest, settings, base_path: str, we
     return plan, relevance, None, None
 
 
+def language_query(gen: Generation, req: SearchRequest, settings, weights: Weights = WEIGHTS):
+    """The query language: Whoosh parses and matches (every word required, else any word); the plan scores.
+
+    Returns (plan or None, relevance or None, the Whoosh query matched, the match set).
+    """
+    vocab, stem_df = _word_sources(gen)
+    groups = synonyms.load(settings.get("synonyms_file"))
+    searcher = gen.searcher
+    for group in (qparser.AndGroup, qparser.OrGroup):
+        parsed = parse_query(req.q, gen.ix.schema, searcher.reader(), settings, group=group)
+        if parsed is None:
+            return None, None, None, np.zeros(gen.size, dtype=bool)
+        plan, parsed = language_plan(req.q, parsed, vocab, groups, weights, settings["max_query_terms"], stem_df)
+        matched = _docs(gen, parsed)
+        if matched.any() or len(req.q.split()) <= 1:
+            break
+    relevance = relevance_of(gen, plan, settings, weights, matched) if plan is not None else None
+    return plan, relevance, parsed, matched
+
+
 def _docs(gen: Generation, parsed) -> np.ndarray:
     docs = np.zeros(gen.size, dtype=bool)
     if parsed is not None:
@@ -86,25 +112,17 @@ def _date_ranks(gen: Generation) -> np.ndarray:
     return gen.derived("date_ranks", build)
 
 
-def run(gen: Generation, req: SearchRequest, settings: Mapping[str, Any], base_path: str) -> dict:
+def run(gen: Generation, req: SearchRequest, settings: Mapping[str, Any], base_path: str, weights: Weights = WEIGHTS) -> dict:
     started = time.perf_counter()
-    searcher = gen.searcher
     parsed = None
     plan = relevance = suggestion = corrected = None
     if req.q and is_plain(req.q):
         # A few plain words, the common case: ranked by the relevance plan.
-        plan, relevance, suggestion, corrected = plan_query(gen, req, settings, base_path)
+        plan, relevance, suggestion, corrected = plan_query(gen, req, settings, base_path, weights)
         matched = relevance.matched if relevance is not None else np.zeros(gen.size, dtype=bool)
         parsed = plan.query if plan is not None else None
     elif req.q:
-        # The query language: every word required, else any word.
-        parsed = parse_query(req.q, gen.ix.schema, searcher.reader(), settings)
-        matched = _docs(gen, parsed)
-        if parsed is not None and not matched.any() and len(req.q.split()) > 1:
-            relaxed = parse_query(req.q, gen.ix.schema, searcher.reader(), settings, group=qparser.OrGroup)
-            if relaxed is not None:
-                parsed = relaxed
-                matched = _docs(gen, parsed)
+        plan, relevance, parsed, matched = language_query(gen, req, settings, weights)
     else:
         matched = gen.live
 
@@ -124,18 +142,10 @@ def run(gen: Generation, req: SearchRequest, settings: Mapping[str, Any], base_p
     if first < total:
         if req.sort == "relevance" and relevance is not None:
             ranked = relevance.ranked(final, window)[first:window]
-        elif req.sort == "relevance" and parsed is not None:
-            # replace=0 too: replacing the matcher prunes on estimated best
-            # scores, which for BM25F can drop a real top-10 post.
-            top = collectors.TopCollector(limit=window, usequality=False, replace=0)
-            filtered = total < np.count_nonzero(matched)
-            collector = collectors.FilterCollector(top, allow=set(np.flatnonzero(final).tolist())) if filtered else top
-            searcher.search_with_collector(parsed, collector)
-            results = collector.results()
-            ranked = [(results.docnum(i), results.score(i)) for i in range(first, min(window, len(results)))]
         else:
             # newest: latest date first, ties by higher docnum; oldest: earliest
-            # date first, ties by higher docnum too.
+            # date first, ties by higher docnum too.  (A query with no word
+            # to score, such as authors:jane, is in date order too.)
             ids = np.flatnonzero(final)
             ranks = _date_ranks(gen)[ids]
             order = np.lexsort((-ids, ranks if req.sort == "oldest" else -ranks))
@@ -162,7 +172,7 @@ def run(gen: Generation, req: SearchRequest, settings: Mapping[str, Any], base_p
         "suggestion": suggestion,
         "corrected": corrected is not None,
         "corrected_query": corrected,
-        "facet_matches": facet_matches(gen, plan) if plan is not None else [],
+        "facet_matches": facet_matches(gen, plan) if plan is not None and is_plain(req.q) else [],
         "next_url": next_url,
     }
 
