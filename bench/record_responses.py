@@ -73,12 +73,8 @@ def requests_for(queries: list[str], ids: list[str]) -> list[str]:
 
 
 def judged_queries() -> list[str]:
-    queries = []
-    for name in sorted(JUDGED.glob("*.jsonl")):
-        for line in name.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                queries.append(json.loads(line)["query"])
-    return queries
+    data = json.loads((JUDGED / "digitalgov-2017.json").read_text(encoding="utf-8"))
+    return [item["query"] for item in data["known_item"] + data["topical"]]
 
 
 def scrub(value):
