@@ -303,9 +303,9 @@ def write_metadata(building: Path, number: int, plan: ChangePlan, changes: Chang
             facets[rel] = plan.old_facets[rel]
     store.write_json(building / store.MANIFEST, {"format": MANIFEST_FORMAT, "config": plan.fingerprint, "files": changes.files})
     store.write_json(building / store.POST_FACETS_FILE, facets)
-    store.write_json(building / store.FACETS_FILE, display_forms(facets.values()))
-    terms = {name: {key: {"label": term.label, "url": term.url} for key, term in table.items()} for name, table in plan.site.terms().items()}
-    store.write_json(building / store.TERMS_FILE, terms)
+    forms = display_forms(facets.values())
+    store.write_json(building / store.FACETS_FILE, forms)
+    store.write_json(building / store.TERMS_FILE, term_table(plan.site, forms))
     store.write_json(
         building / store.META,
         {
@@ -320,6 +320,26 @@ def write_metadata(building: Path, number: int, plan: ChangePlan, changes: Chang
             "checksums": integrity.record(building),
         },
     )
+
+
+def term_table(site: Site, forms: dict[str, dict[str, str]]) -> dict[str, dict[str, dict]]:
+    """facet -> value key -> {"label", "url"}: the site's term pages, for every value the posts use.
+
+    A Hugo site has a term page for every value, with or without a content
+    file; Jekyll's display names come from _data/authors.yml.
+    """
+    table: dict[str, dict[str, dict]] = {}
+    for name, known in site.terms().items():
+        for key, term in known.items():
+            table.setdefault(name, {})[key] = {"label": term.label, "url": term.url}
+    for name, values in forms.items():
+        for key, value in values.items():
+            if key in table.get(name, {}):
+                continue
+            term = site.term(name, value)
+            if term is not None and (term.url or term.label != value):
+                table.setdefault(name, {})[key] = {"label": term.label, "url": term.url}
+    return table
 
 
 def whoosh_files(gen_dir: Path) -> dict[str, int]:

@@ -32,8 +32,12 @@ def _toggle_pairs(req: SearchRequest, name: str, value: str, selected: bool) -> 
 def filter_docs(gen: Generation, name: str, values: list[str]) -> np.ndarray:
     table = gen.postings.get(name, {})
     docs = np.zeros(gen.size, dtype=bool)
+    labels = gen.label_keys.get(name, {})
     for value in values:
-        found = table.get(value if name == "year" else facet_key(value))
+        key = value if name == "year" else facet_key(value)
+        found = table.get(key)
+        if found is None and key in labels:  # a display name ("Jane Doe" for jane-doe)
+            found = table.get(labels[key])
         if found is not None:
             docs[found] = True
     return docs
@@ -101,10 +105,13 @@ def facets_of(gen, req, base, filter_sets, settings, base_path) -> dict[str, lis
         counts = _count(gen, name, docs)
         present = np.flatnonzero(counts)
         keys = gen.facet_keys[name]
-        selected_keys = {
-            (v if name == "year" else facet_key(v)): v for v in req.filters.get(name, [])
-        }
+        labels = gen.label_keys.get(name, {})
+        selected_keys = {}
+        for v in req.filters.get(name, []):
+            key = v if name == "year" else facet_key(v)
+            selected_keys[labels.get(key, key) if key not in numbers_of(order_of, name) else key] = v
         display = gen.display.get(name, {})
+        terms = gen.terms.get(name, {})
         limit = settings["max_facet_values"]
         if name == "year":
             ordered = sorted(((keys[i], int(counts[i])) for i in present.tolist()), reverse=True)
@@ -129,9 +136,17 @@ def facets_of(gen, req, base, filter_sets, settings, base_path) -> dict[str, lis
                 if pair is None:  # values come from the index: a bounded set
                     pair = order_of.encoded.setdefault((name, value), urlencode(((name, value),)))
                 toggle_url = add_url + pair
-            entries.append({"value": value, "count": count, "selected": is_selected, "toggle_url": toggle_url})
+            term = terms.get(key) or {}
+            entries.append({
+                "value": value, "label": term.get("label") or value, "count": count, "selected": is_selected,
+                "toggle_url": toggle_url, "term_url": term.get("url"),
+            })
         out[name] = entries
     return out
+
+
+def numbers_of(order_of: FacetOrder, name: str) -> dict[str, int]:
+    return order_of.numbers.get(name, {})
 
 
 def facet_matches(gen: Generation, plan: Plan) -> list[dict]:

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..index import store
 from ..index.schema import facet_field
+from ..words import facet_key
 from ..index.whoosh_internals import open_index
 from .cache import ResultCache
 
@@ -83,6 +84,13 @@ class Generation:
         self.searcher.stored_fields = _remembered(self.searcher.stored_fields, STORED_FIELDS_REMEMBERED)
         self.meta = store.read_json(path / store.META, {}) or {}
         forms = store.read_json(path / store.FACETS_FILE, {}) or {}
+        # The site's names and pages for values (Hugo term pages, Jekyll's
+        # _data/authors.yml): shown as labels; a label is a filter too.
+        terms = store.read_json(path / store.TERMS_FILE, {}) or {}
+        self.terms: dict[str, dict[str, dict]] = {n: t for n, t in terms.items() if isinstance(t, dict)}
+        self.label_keys: dict[str, dict[str, str]] = {
+            name: {facet_key(str(term.get("label", ""))): key for key, term in table.items()} for name, table in self.terms.items()
+        }
         reader = self.searcher.reader()
         self.doc_count = reader.doc_count()
         # Arrays, not sets of Python ints: a set costs ~60 bytes a post, a

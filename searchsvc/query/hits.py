@@ -26,6 +26,7 @@ def hit(gen: Generation, docnum: int, score, terms: set[str], facet_names) -> di
     }
     for name in facet_names:
         display = gen.display.get(name, {})
+        named = gen.terms.get(name, {})
         seen, shown = set(), []
         for value in values.get(name, []):
             key = keys.get(value)
@@ -33,7 +34,7 @@ def hit(gen: Generation, docnum: int, score, terms: set[str], facet_names) -> di
                 key = keys.setdefault(value, facet_key(value))
             if key not in seen:
                 seen.add(key)
-                shown.append(display.get(key, value))
+                shown.append((named.get(key) or {}).get("label") or display.get(key, value))
         result[name] = shown
     text_snippet = snippet(stored.get("body", ""), terms) or snippet(stored["summary"], terms)
     result["snippet"] = text_snippet or plain(stored["summary"] or stored.get("body", ""))

@@ -58,8 +58,8 @@ def _hit_schema(facets: tuple[str, ...]) -> dict:
 def _search_schema(facets: tuple[str, ...]) -> dict:
     facet_value = {
         "type": "object",
-        "required": ["value", "count", "selected", "toggle_url"],
-        "properties": {"value": _STR, "count": _INT, "selected": {"type": "boolean"}, "toggle_url": _STR},
+        "required": ["value", "label", "count", "selected", "toggle_url", "term_url"],
+        "properties": {"value": _STR, "label": _STR, "count": _INT, "selected": {"type": "boolean"}, "toggle_url": _STR, "term_url": _NULLABLE_STR},
     }
     return {
         "type": "object",

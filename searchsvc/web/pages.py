@@ -132,7 +132,7 @@ def _view(data: dict, args, facet_names: tuple[str, ...]) -> dict:
         for entry in entries:
             if entry["selected"]:
                 remove = [p for p in state if not (p[0] == name and facet_key(p[1]) == facet_key(str(entry["value"])))]
-                chips.append({"name": name, "label": _facet_label(name), "value": entry["value"], "url": _url(remove)})
+                chips.append({"name": name, "label": _facet_label(name), "value": entry.get("label") or entry["value"], "url": _url(remove)})
     for key, label in (("from", "From"), ("to", "To")):
         value = args.get(key, "").strip()
         if value:
