@@ -99,7 +99,9 @@ def _load_page(
     title = title_of(meta, warn) or rules.title
     if not title:
         raise Skip(NOT_A_PAGE, "no title (a page without one is not a search result)")
-    date = rules.date or date_of(meta, mtime, warn)
+    # A section or home page need not have a date of its own (Hugo dates it
+    # by its newest page): no warning for one, the file's time stands in.
+    date = rules.date or date_of(meta, mtime, warn if rules.kind == "page" else (lambda message: None))
     body = _body_text(body_source, rules.dialect, reference)
     facets = {}
     for name in site.facets:
