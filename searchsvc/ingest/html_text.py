@@ -1,0 +1,193 @@
+"""HTML -> plain text: a stream of parser events written into a TextSink.
+
+The Markdown walker (markdown_text) and the HTML parser share one sink, so raw
+HTML inside Markdown opens and closes blocks, hides script/style content and
+starts headings exactly as a whole HTML page would.  Only the public API of
+the standard library's ``html.parser`` is used.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+from .text_model import Heading, Text
+
+# Elements after whose start and end a browser starts a new line of text.
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote br caption dd details dialog div dl dt fieldset figcaption figure "
+    "footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody tfoot thead "
+    "td th tr ul".split()
+)
+# Elements whose content a visitor never reads as text.
+DROP_TAGS = frozenset("script style noscript template iframe object svg head title".split())
+VOID_TAGS = frozenset(
+    "area base br col embed hr img input keygen link meta param source track wbr basefont bgsound frame spacer".split()
+)
+HEADING_TAGS = {f"h{n}": n for n in range(1, 7)}
+_WHITESPACE = re.compile(r"\s+")
+# A heading's start inside the pieces (NUL never survives input cleaning).
+MARK = "\x00"
+
+
+def collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+class TextSink:
+    """Collects text pieces, block breaks and headings; ``finish`` normalises them."""
+
+    def __init__(self) -> None:
+        self.pieces: list[str] = []
+        self.hidden = 0  # open elements whose content is dropped
+        self.headings: list[list] = []  # [level, anchor, first piece, last piece]
+        self.open_heading: list | None = None
+
+    def text(self, data: str) -> None:
+        if not self.hidden and data:
+            self.pieces.append(data)
+
+    def block(self) -> None:
+        if not self.hidden:
+            self.pieces.append("\n")
+
+    def start_heading(self, level: int, anchor: str) -> None:
+        if self.open_heading is not None or self.hidden:
+            return  # a heading inside a heading (raw HTML) is part of the outer one
+        self.pieces.append("\n")
+        self.pieces.append(MARK)
+        self.open_heading = [level, anchor, len(self.pieces), None]
+
+    def end_heading(self) -> None:
+        heading = self.open_heading
+        if heading is None:
+            return
+        heading[3] = len(self.pieces)
+        self.headings.append(heading)
+        self.open_heading = None
+        self.pieces.append("\n")
+
+    def finish(self) -> Text:
+        if self.open_heading is not None:
+            self.end_heading()
+        headings = [
+            Heading(level, collapse("".join(self.pieces[first:last])), anchor, 0)
+            for level, anchor, first, last in self.headings
+        ]
+        lines: list[str] = []
+        offsets: list[int] = []
+        size = 0
+        for raw in "".join(self.pieces).split("\n"):
+            marks = raw.count(MARK)
+            if marks:
+                offsets.extend([size] * marks)
+                raw = raw.replace(MARK, "")
+            line = collapse(raw)
+            if line:
+                lines.append(line)
+                size += len(line) + 1
+        body = "\n".join(lines)
+        for heading, offset in zip(headings, offsets):
+            heading.offset = min(offset, len(body))
+        return Text(body, headings)
+
+
+class HtmlTextParser(HTMLParser):
+    """html.parser events -> a TextSink.
+
+    An end tag closes the most recent open element of its name and all
+    opened after it; an end tag with nothing of its name open is ignored (as
+    browsers and bs4 do), so stray tags in posts cannot hide the rest.
+    """
+
+    def __init__(self, sink: TextSink) -> None:
+        super().__init__(convert_charrefs=True)
+        self.sink = sink
+        self.stack: list[str] = []
+        self.open: dict[str, int] = {}
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        sink = self.sink
+        if tag in VOID_TAGS:
+            if tag == "br" or tag == "hr":
+                sink.block()
+            elif tag == "img" or (tag == "input" and _attr(attrs, "type") == "image"):
+                alt = _attr(attrs, "alt")
+                if alt:
+                    sink.text(" " + alt + " ")
+            return
+        self.stack.append(tag)
+        self.open[tag] = self.open.get(tag, 0) + 1
+        if tag in BLOCK_TAGS:
+            sink.block()
+        if tag in HEADING_TAGS:
+            sink.start_heading(HEADING_TAGS[tag], _attr(attrs, "id") or "")
+        if tag in DROP_TAGS:
+            sink.hidden += 1
+
+    def handle_startendtag(self, tag: str, attrs: list) -> None:
+        if tag in VOID_TAGS:
+            self.handle_starttag(tag, attrs)
+        elif tag in BLOCK_TAGS:
+            self.sink.block()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in VOID_TAGS:
+            if tag == "br":
+                self.sink.block()  # browsers read </br> as <br>
+            return
+        if not self.open.get(tag):
+            return
+        while self.stack:
+            name = self.stack.pop()
+            self.open[name] -= 1
+            self._closed(name)
+            if name == tag:
+                break
+
+    def _closed(self, tag: str) -> None:
+        sink = self.sink
+        if tag in DROP_TAGS:
+            sink.hidden -= 1
+        if tag in HEADING_TAGS:
+            sink.end_heading()
+        if tag in BLOCK_TAGS:
+            sink.block()
+
+    def handle_data(self, data: str) -> None:
+        self.sink.text(data)
+
+    def close_all(self) -> None:
+        """End of input: flush html.parser's buffer and close what is still open."""
+        try:
+            self.close()
+        except Exception:  # html.parser gives up on some "<!" soups; what it read stays
+            pass
+        while self.stack:
+            name = self.stack.pop()
+            self.open[name] -= 1
+            self._closed(name)
+
+
+def _attr(attrs: list, name: str) -> str | None:
+    for key, value in attrs:
+        if key == name:
+            return value
+    return None
+
+
+def feed(parser: HtmlTextParser, html: str) -> None:
+    """Feed raw HTML; html.parser's rare give-ups drop the tags of that piece, not the text."""
+    try:
+        parser.feed(html)
+    except Exception:
+        parser.sink.text(re.sub(r"<[^>]*>?", " ", html))
+
+
+def html_text(source: str) -> Text:
+    """Visible text and headings (anchor: the element's id) of an HTML page body."""
+    sink = TextSink()
+    parser = HtmlTextParser(sink)
+    feed(parser, source)
+    parser.close_all()
+    return sink.finish()

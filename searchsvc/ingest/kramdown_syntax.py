@@ -1,0 +1,67 @@
+"""kramdown's own syntax, removed before the CommonMark parse (Jekyll posts).
+
+Attribute lists (block IALs ``{: .lead}`` on their own line, span IALs
+``*x*{: .cls}`` right after an element, ALDs ``{:ref: .cls}``), extensions
+(``{::comment}...{:/comment}`` and ``{::options ... /}`` leave nothing,
+``{::nomarkdown}`` keeps its content) and abbreviation definitions
+(``*[HTML]: ...``) are markup a reader never sees.  An IAL that gives the
+heading above it an id (``{: #intro}``) becomes that heading's explicit
+``{#intro}``.  Fenced code is left alone, as kramdown leaves it.
+"""
+
+from __future__ import annotations
+
+import re
+
+_FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
+_EXTENSION_BLOCK = re.compile(
+    r"\{::(comment|nomarkdown)\b[^}\n]{0,500}\}([\s\S]{0,100000}?)\{:/(?:\1)?\}"
+)
+_EXTENSION_TAG = re.compile(r"\{::\w+\b[^}\n]{0,500}/?\}|\{:/\w*\}")
+_BLOCK_IAL = re.compile(r"^[ ]{0,3}\{:(?:[^}\n\\]|\\.){0,500}\}[ \t]*$")
+_SPAN_IAL = re.compile(r"(?<=\S)\{:(?!:)(?:[^}\n\\]|\\.){0,500}\}")
+_IAL_ID = re.compile(r"(?:^|\s)#([A-Za-z][\w:-]*)")
+_ABBREVIATION = re.compile(r"^[ ]{0,3}\*\[[^\]\n]{1,200}\]:.*$")
+_ATX = re.compile(r"^[ ]{0,3}#{1,6}(?:[ \t]|$)")
+_SETEXT_LINE = re.compile(r"^[ ]{0,3}(?:=+|-+)[ \t]*$")
+
+
+def strip_kramdown(source: str) -> str:
+    if "{:" in source:
+        source = _EXTENSION_BLOCK.sub(lambda m: m.group(2) if m.group(1) == "nomarkdown" else " ", source)
+        source = _EXTENSION_TAG.sub("", source)
+    if "{:" not in source and "*[" not in source:
+        return source
+    out: list[str] = []
+    fence: str | None = None
+    for line in source.split("\n"):
+        opened = _FENCE.match(line)
+        if fence is not None:
+            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
+                fence = None
+            out.append(line)
+            continue
+        if opened:
+            fence = opened.group(1)
+            out.append(line)
+            continue
+        if _BLOCK_IAL.match(line):
+            _give_heading_id(out, line)
+            continue
+        if _ABBREVIATION.match(line):
+            continue
+        if "{:" in line:
+            line = _SPAN_IAL.sub("", line)
+        out.append(line)
+    return "\n".join(out)
+
+
+def _give_heading_id(out: list[str], ial: str) -> None:
+    """A block IAL applies to the block above: a heading there takes its id."""
+    found = _IAL_ID.search(ial.strip()[2:-1])
+    if not found or not out:
+        return
+    if _ATX.match(out[-1]):
+        out[-1] = out[-1].rstrip() + " {#" + found.group(1) + "}"
+    elif len(out) >= 2 and _SETEXT_LINE.match(out[-1]) and out[-2].strip():
+        out[-2] = out[-2].rstrip() + " {#" + found.group(1) + "}"
