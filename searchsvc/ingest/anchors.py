@@ -35,7 +35,7 @@ def goldmark_base(source_line: str) -> str:
 
 
 def kramdown_base(rendered: str) -> str:
-    text = rendered.strip().replace("---", "\u2014").replace("--", "\u2013").lower()
+    text = rendered.replace("---", "\u2014").replace("--", "\u2013").lower()
     return _KRAMDOWN_DROP.sub("", text).replace(" ", "-").replace("\t", "-")
 
 

@@ -6,7 +6,10 @@ Attribute lists (block IALs ``{: .lead}`` on their own line, span IALs
 ``{::nomarkdown}`` keeps its content) and abbreviation definitions
 (``*[HTML]: ...``) are markup a reader never sees.  An IAL that gives the
 heading above it an id (``{: #intro}``) becomes that heading's explicit
-``{#intro}``.  Fenced code is left alone, as kramdown leaves it.
+``{#intro}``.  kramdown reads an indented line that starts with a tag as
+HTML, where CommonMark sees an indented code block (WordPress exports indent
+their HTML so): such lines lose their indentation.  Fenced code is left
+alone, as kramdown leaves it.
 """
 
 from __future__ import annotations
@@ -24,13 +27,14 @@ _IAL_ID = re.compile(r"(?:^|\s)#([A-Za-z][\w:-]*)")
 _ABBREVIATION = re.compile(r"^[ ]{0,3}\*\[[^\]\n]{1,200}\]:.*$")
 _ATX = re.compile(r"^[ ]{0,3}#{1,6}(?:[ \t]|$)")
 _SETEXT_LINE = re.compile(r"^[ ]{0,3}(?:=+|-+)[ \t]*$")
+_INDENTED_TAG = re.compile(r"^[ \t]+(?=</?[A-Za-z][A-Za-z0-9-]*[\s/>]|<!--)")
 
 
 def strip_kramdown(source: str) -> str:
     if "{:" in source:
         source = _EXTENSION_BLOCK.sub(lambda m: m.group(2) if m.group(1) == "nomarkdown" else " ", source)
         source = _EXTENSION_TAG.sub("", source)
-    if "{:" not in source and "*[" not in source:
+    if "{:" not in source and "*[" not in source and "<" not in source:
         return source
     out: list[str] = []
     fence: str | None = None
@@ -52,6 +56,8 @@ def strip_kramdown(source: str) -> str:
             continue
         if "{:" in line:
             line = _SPAN_IAL.sub("", line)
+        if line[:1] in " \t" and "<" in line:
+            line = _INDENTED_TAG.sub("", line)
         out.append(line)
     return "\n".join(out)
 
