@@ -42,6 +42,7 @@ def kramdown_base(rendered: str) -> str:
 class GoldmarkIds:
     def __init__(self) -> None:
         self.taken: set[str] = set()
+        self.next_number: dict[str, int] = {}  # where the search for a free "-n" resumes
 
     def explicit(self, anchor: str) -> str:
         self.taken.add(anchor)
@@ -50,10 +51,11 @@ class GoldmarkIds:
     def auto(self, source_line: str, rendered: str) -> str:
         base = goldmark_base(source_line) or "heading"
         anchor = base
-        number = 0
+        number = self.next_number.get(base, 0)
         while anchor in self.taken:
             number += 1
             anchor = f"{base}-{number}"
+        self.next_number[base] = number
         self.taken.add(anchor)
         return anchor
 

@@ -74,19 +74,19 @@ class TextSink:
             Heading(level, collapse("".join(self.pieces[first:last])), anchor, 0)
             for level, anchor, first, last in self.headings
         ]
-        lines: list[str] = []
+        # Each heading's MARK follows a "\n", so the segments between marks
+        # are whole lines: normalised one by one, their lengths give offsets.
+        parts: list[str] = []
         offsets: list[int] = []
         size = 0
-        for raw in "".join(self.pieces).split("\n"):
-            marks = raw.count(MARK)
-            if marks:
-                offsets.extend([size] * marks)
-                raw = raw.replace(MARK, "")
-            line = collapse(raw)
-            if line:
-                lines.append(line)
-                size += len(line) + 1
-        body = "\n".join(lines)
+        for number, segment in enumerate("".join(self.pieces).split(MARK)):
+            if number:
+                offsets.append(size)
+            lines = "\n".join(line for line in map(collapse, segment.split("\n")) if line)
+            if lines:
+                parts.append(lines)
+                size += len(lines) + 1
+        body = "\n".join(parts)
         for heading, offset in zip(headings, offsets):
             heading.offset = min(offset, len(body))
         return Text(body, headings)
@@ -176,10 +176,45 @@ def _attr(attrs: list, name: str) -> str | None:
     return None
 
 
+_COMMENT_OPEN = re.compile(r"<!--")
+_RAW_TEXT_OPEN = re.compile(r"<(script|style)[\s>/]", re.IGNORECASE)
+
+
+def _closed_constructs(html: str) -> str:
+    """``html`` with every construct that cannot end inside it made text or cut.
+
+    html.parser keeps an unfinished tag, comment or script in its buffer and
+    scans the whole buffer again on every later feed and at close: a "<"
+    with no ">" after it, or a "<!--" with no "-->", would make the work
+    quadratic.  Such a "<" can never open anything in this piece, so it
+    becomes "&lt;"; an unclosed <script>/<style> hides the rest of the piece,
+    as it does in a browser.
+    """
+    last_close = html.rfind(">")
+    if "<" in html[last_close + 1 :]:
+        html = html[: last_close + 1] + html[last_close + 1 :].replace("<", "&lt;")
+    if "<!--" in html:
+        end = html.rfind("-->")
+        start = html.find("<!--", end + 3 if end >= 0 else 0)
+        if start >= 0:
+            html = html[:start] + html[start:].replace("<!--", "&lt;!--")
+    if "<s" in html or "<S" in html:
+        lower = html.lower()
+        for name in ("script", "style"):
+            last_close = lower.rfind("</" + name)
+            match = _RAW_TEXT_OPEN.search(html, last_close + 1 if last_close >= 0 else 0)
+            while match and match.group(1).lower() != name:
+                match = _RAW_TEXT_OPEN.search(html, match.end())
+            if match:
+                html = html[: match.start()]
+                lower = lower[: match.start()]
+    return html
+
+
 def feed(parser: HtmlTextParser, html: str) -> None:
     """Feed raw HTML; html.parser's rare give-ups drop the tags of that piece, not the text."""
     try:
-        parser.feed(html)
+        parser.feed(_closed_constructs(html))
     except Exception:
         parser.sink.text(re.sub(r"<[^>]*>?", " ", html))
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 
-from .bounds import bound_markdown
+from .bounds import bound_markdown, plain_text
 from .html_text import TextSink, html_text
 from .kramdown_syntax import strip_kramdown
 from .markdown_text import markdown_text
@@ -47,8 +47,12 @@ def _render(text: str, dialect: str) -> Text:
         return html_text(text)
     if dialect == "kramdown":
         text = strip_kramdown(text)
+    parsed, rest = bound_markdown(text)
     sink = TextSink()
-    markdown_text(bound_markdown(text), dialect, sink)
+    markdown_text(parsed, dialect, sink)
+    if rest:
+        sink.block()
+        sink.text(plain_text(rest))
     return sink.finish()
 
 
