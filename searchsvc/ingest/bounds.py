@@ -20,8 +20,9 @@ bounds, none of which changes a real post (the corpora's largest block is
 
 from __future__ import annotations
 
-import html
 import re
+
+from .html_text import unescape
 
 MAX_BLOCK_LINES = 200
 MAX_BLOCK_CHARS = 16 * 1024
@@ -125,16 +126,19 @@ def _escape_brackets(source: str) -> str:
     return "".join(pieces)
 
 
-_TAG = re.compile(r"<[^<>]{0,2000}>")
-_LINK = re.compile(r"!?\[([^\[\]\n]{0,1000})\]\([^()\s]{0,2000}(?:\s+\"[^\"\n]{0,500}\")?\)")
-_PREFIX = re.compile(r"^(?:[ \t]*(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t])|#{1,6}(?=[ \t])))+", re.MULTILINE)
-_MARKS = re.compile(r"[*_`~|<>\[\]\\]+")
+# Possessive quantifiers: a failed match never backtracks through its run.
+_TAG = re.compile(r"<[^<>]{0,2000}+>")
+_LINK = re.compile(r"!?\[([^\[\]\n]{0,1000}+)\]\([^()\s]{0,2000}+(?:\s++\"[^\"\n]{0,500}+\")?\)")
+# The lookahead keeps it from an empty match (a replacement) on every line.
+_PREFIX = re.compile(r"^(?=[ \t>#*+\-0-9])[ \t>#*]*+(?:(?:[-+]|\d{1,9}[.)])(?=[ \t]))?", re.MULTILINE)
+_MARKS = str.maketrans({char: " " for char in "*_`~|<>[]\\#"})
 
 
 def plain_text(source: str) -> str:
     """Text of Markdown by pattern: line markers, link targets, tags and markup characters out."""
     text = _PREFIX.sub("", source)
-    text = _LINK.sub(r" \1 ", text)
-    text = _TAG.sub(" ", text)
-    text = _MARKS.sub(" ", html.unescape(text))
-    return text
+    if "](" in text:
+        text = _LINK.sub(r" \1 ", text)
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    return unescape(text).translate(_MARKS)

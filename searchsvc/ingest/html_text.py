@@ -9,6 +9,7 @@ the standard library's ``html.parser`` is used.
 from __future__ import annotations
 
 import re
+import html as html_lib
 from html.parser import HTMLParser
 
 from .text_model import Heading, Text
@@ -25,7 +26,13 @@ VOID_TAGS = frozenset(
     "area base br col embed hr img input keygen link meta param source track wbr basefont bgsound frame spacer".split()
 )
 HEADING_TAGS = {f"h{n}": n for n in range(1, 7)}
-_WHITESPACE = re.compile(r"\s+")
+# Runs of whitespace other than "\n", but not the single spaces that need no change.
+_SPACES = re.compile(r"[^\S\n]{2,}|[^\S \n]")
+_ENTITY = re.compile(r"&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});?")
+MAX_ENTITIES = 20_000
+# html.parser spends about 2 microseconds on a tag: an .html body's tags past
+# this many are stripped by pattern instead of parsed (real pages: < 5,000).
+MAX_HTML_TAGS = 100_000
 # A heading's start inside the pieces (NUL never survives input cleaning).
 MARK = "\x00"
 
@@ -82,7 +89,7 @@ class TextSink:
         for number, segment in enumerate("".join(self.pieces).split(MARK)):
             if number:
                 offsets.append(size)
-            lines = "\n".join(line for line in map(collapse, segment.split("\n")) if line)
+            lines = "\n".join(filter(None, map(str.strip, _SPACES.sub(" ", segment).split("\n"))))
             if lines:
                 parts.append(lines)
                 size += len(lines) + 1
@@ -187,12 +194,10 @@ def _closed_constructs(html: str) -> str:
     scans the whole buffer again on every later feed and at close: a "<"
     with no ">" after it, or a "<!--" with no "-->", would make the work
     quadratic.  Such a "<" can never open anything in this piece, so it
-    becomes "&lt;"; an unclosed <script>/<style> hides the rest of the piece,
+    becomes "&lt;" (and ``feed`` gives the text after the last ">" to the
+    sink itself); an unclosed <script>/<style> hides the rest of the piece,
     as it does in a browser.
     """
-    last_close = html.rfind(">")
-    if "<" in html[last_close + 1 :]:
-        html = html[: last_close + 1] + html[last_close + 1 :].replace("<", "&lt;")
     if "<!--" in html:
         end = html.rfind("-->")
         start = html.find("<!--", end + 3 if end >= 0 else 0)
@@ -213,16 +218,48 @@ def _closed_constructs(html: str) -> str:
 
 def feed(parser: HtmlTextParser, html: str) -> None:
     """Feed raw HTML; html.parser's rare give-ups drop the tags of that piece, not the text."""
+    html = _closed_constructs(html)
+    last_close = html.rfind(">")
+    tail = html[last_close + 1 :]
+    if "<" in tail:  # no tag can start there
+        html = html[: last_close + 1]
+    else:
+        tail = ""
     try:
-        parser.feed(_closed_constructs(html))
+        parser.feed(html)
     except Exception:
         parser.sink.text(re.sub(r"<[^>]*>?", " ", html))
+    if tail:
+        parser.sink.text(unescape(tail.replace("\n", " ")))
+
+
+def unescape(text: str) -> str:
+    """Entities decoded; past MAX_ENTITIES (a microsecond each) a soup of them is dropped instead."""
+    if "&" not in text:
+        return text
+    if text.count("&") > MAX_ENTITIES:
+        return _ENTITY.sub(" ", text)
+    return html_lib.unescape(text)
 
 
 def html_text(source: str) -> Text:
     """Visible text and headings (anchor: the element's id) of an HTML page body."""
     sink = TextSink()
     parser = HtmlTextParser(sink)
+    rest = ""
+    if source.count("<") > MAX_HTML_TAGS:
+        cut = _nth(source, "<", MAX_HTML_TAGS)
+        source, rest = source[:cut], source[cut:]
     feed(parser, source)
     parser.close_all()
+    if rest:
+        sink.block()
+        sink.text(unescape(re.sub(r"<[^<>]{0,2000}+>|<", " ", rest)))
     return sink.finish()
+
+
+def _nth(text: str, char: str, count: int) -> int:
+    pos = -1
+    for _ in range(count):
+        pos = text.find(char, pos + 1)
+    return pos

@@ -27,14 +27,14 @@ _IAL_ID = re.compile(r"(?:^|\s)#([A-Za-z][\w:-]*)")
 _ABBREVIATION = re.compile(r"^[ ]{0,3}\*\[[^\]\n]{1,200}\]:.*$")
 _ATX = re.compile(r"^[ ]{0,3}#{1,6}(?:[ \t]|$)")
 _SETEXT_LINE = re.compile(r"^[ ]{0,3}(?:=+|-+)[ \t]*$")
-_INDENTED_TAG = re.compile(r"^[ \t]+(?=</?[A-Za-z][A-Za-z0-9-]*[\s/>]|<!--)")
+_INDENTED_TAG = re.compile(r"^[ \t]+(?=</?[A-Za-z][A-Za-z0-9-]*[\s/>]|<!--)", re.MULTILINE)
 
 
 def strip_kramdown(source: str) -> str:
     if "{:" in source:
         source = _EXTENSION_BLOCK.sub(lambda m: m.group(2) if m.group(1) == "nomarkdown" else " ", source)
         source = _EXTENSION_TAG.sub("", source)
-    if "{:" not in source and "*[" not in source and "<" not in source:
+    if "{:" not in source and "*[" not in source and not _INDENTED_TAG.search(source):
         return source
     out: list[str] = []
     fence: str | None = None
