@@ -8,7 +8,10 @@ Attribute lists (block IALs ``{: .lead}`` on their own line, span IALs
 heading above it an id (``{: #intro}``) becomes that heading's explicit
 ``{#intro}``.  kramdown reads an indented line that starts with a tag as
 HTML, where CommonMark sees an indented code block (WordPress exports indent
-their HTML so): such lines lose their indentation.  Fenced code is left
+their HTML so): such lines lose their indentation.  A block-level HTML
+line ends its block in kramdown, where CommonMark's HTML block runs on to the
+next blank line (swallowing a heading right below a ``<div>...</div>``): a
+blank line is put between them.  Fenced code is left
 alone, as kramdown leaves it.
 """
 
@@ -27,6 +30,11 @@ _IAL_ID = re.compile(r"(?:^|\s)#([A-Za-z][\w:-]*)")
 _ABBREVIATION = re.compile(r"^[ ]{0,3}\*\[[^\]\n]{1,200}\]:.*$")
 _ATX = re.compile(r"^[ ]{0,3}#{1,6}(?:[ \t]|$)")
 _SETEXT_LINE = re.compile(r"^[ ]{0,3}(?:=+|-+)[ \t]*$")
+_BLOCK_HTML_LINE = re.compile(
+    r"^[ ]{0,3}</?(?:address|article|aside|blockquote|br|div|dl|figure|footer|form|h[1-6]|header|hr|"
+    r"ol|p|pre|section|table|ul)\b[^\n]*>[ \t]*$",
+    re.IGNORECASE,
+)
 _INDENTED_TAG = re.compile(r"^[ \t]+(?=</?[A-Za-z][A-Za-z0-9-]*[\s/>]|<!--)", re.MULTILINE)
 
 
@@ -34,7 +42,7 @@ def strip_kramdown(source: str) -> str:
     if "{:" in source:
         source = _EXTENSION_BLOCK.sub(lambda m: m.group(2) if m.group(1) == "nomarkdown" else " ", source)
         source = _EXTENSION_TAG.sub("", source)
-    if "{:" not in source and "*[" not in source and not _INDENTED_TAG.search(source):
+    if "{:" not in source and "*[" not in source and "<" not in source:
         return source
     out: list[str] = []
     fence: str | None = None
@@ -58,6 +66,8 @@ def strip_kramdown(source: str) -> str:
             line = _SPAN_IAL.sub("", line)
         if line[:1] in " \t" and "<" in line:
             line = _INDENTED_TAG.sub("", line)
+        if out and line[:4].lstrip(" ")[:1] == "#" and _ATX.match(line) and _BLOCK_HTML_LINE.match(out[-1]):
+            out.append("")
         out.append(line)
     return "\n".join(out)
 

@@ -95,7 +95,11 @@ class _Walker:
             if kind == "inline":
                 self.inline(token.children or ())
             elif kind == "heading_open" and index + 1 < count and tokens[index + 1].type == "inline":
-                self.heading(int(token.tag[1]), tokens[index + 1], token.markup in ("=", "-"))
+                inline = tokens[index + 1]
+                if inline.content or self.dialect != "kramdown":
+                    self.heading(int(token.tag[1]), inline, token.markup in ("=", "-"))
+                else:  # kramdown reads a lone "#" as a paragraph, not an empty heading
+                    sink.block()
                 index += 2  # the inline and the heading_close
             elif kind == "fence" or kind == "code_block":
                 sink.block()
