@@ -19,17 +19,15 @@ import statistics
 import sys
 import tempfile
 import time
-import unicodedata
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from searchsvc import documents  # noqa: E402
-from searchsvc.ingest.html_text import html_text  # noqa: E402
 from searchsvc.ingest.shortcodes import strip_templates  # noqa: E402
 from searchsvc.ingest.text import render  # noqa: E402
-from tests.ingest.generators import have, heading_ids, hugo_pages, jekyll_pages  # noqa: E402
+from tests.ingest.generators import have, heading_ids, hugo_pages, jekyll_pages, published_text, words  # noqa: E402
 
 CORPORA = REPO.parent / "shared" / "corpus"
 FRONT_MATTER = re.compile(r"\A\ufeff?\s*(---|\+\+\+)[ \t]*\n.*?\n\1[ \t]*(?:\n|\Z)", re.DOTALL)
@@ -84,19 +82,6 @@ def timing() -> None:
         print(f"{corpus:<18} {len(posts):>6} {old:>10.3f} {new:>10.3f} {new / old:>6.2f}")
 
 
-_TYPOGRAPHY = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...", "«": "<<", "»": ">>"})
-# Footnote reference numbers and back links: markers the text leaves out on purpose.
-_FOOTNOTE_MARKERS = re.compile(
-    r'<sup[^>]*(?:fnref|footnote-ref)[^>]*>.*?</sup>|<a[^>]*(?:footnote-backref|reversefootnote)[^>]*>.*?</a>', re.DOTALL
-)
-
-
-def words(text: str) -> list[str]:
-    """The word sequence, blind to the generators' typography (smart quotes, dashes)."""
-    text = unicodedata.normalize("NFC", text).translate(_TYPOGRAPHY).replace("'", "")
-    return re.findall(r"\w+", text.casefold())
-
-
 def agreement(sample: int | None = None) -> None:
     for corpus in ("digitalgov-2017", "18f-blog"):
         posts = [(n, b) for n, s, b in bodies(corpus) if s != ".html"][:sample]
@@ -120,7 +105,7 @@ def _compare(corpus, tool, dialect, prepared, pages, names) -> None:
     for key, body in prepared.items():
         ours = render(body, dialect)
         page = pages[key]
-        theirs = html_text(_FOOTNOTE_MARKERS.sub("", page)).body
+        theirs = published_text(page)
         if words(ours.body) == words(theirs):
             same_words += 1
         else:

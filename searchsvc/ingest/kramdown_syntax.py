@@ -20,12 +20,12 @@ from __future__ import annotations
 import re
 
 _FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
-_EXTENSION_BLOCK = re.compile(
-    r"\{::(comment|nomarkdown)\b[^}\n]{0,500}\}([\s\S]{0,100000}?)\{:/(?:\1)?\}"
-)
-_EXTENSION_TAG = re.compile(r"\{::\w+\b[^}\n]{0,500}/?\}|\{:/\w*\}")
-_BLOCK_IAL = re.compile(r"^[ ]{0,3}\{:(?:[^}\n\\]|\\.){0,500}\}[ \t]*$")
-_SPAN_IAL = re.compile(r"(?<=\S)\{:(?!:)(?:[^}\n\\]|\\.){0,500}\}")
+# Bodies never hold "{" and scans are possessive: each match attempt stops at
+# the next brace, so a soup of "{:" stays linear.
+_EXTENSION_OPEN = re.compile(r"\{::(comment|nomarkdown)\b[^{}\n]{0,500}+\}")
+_EXTENSION_TAG = re.compile(r"\{::\w+\b[^{}\n]{0,500}+\}|\{:/\w*\}")
+_BLOCK_IAL = re.compile(r"^[ ]{0,3}\{:(?:[^{}\n\\]|\\.){0,500}+\}[ \t]*$")
+_SPAN_IAL = re.compile(r"(?<=\S)\{:(?!:)(?:[^{}\n\\]|\\.){0,500}+\}")
 _IAL_ID = re.compile(r"(?:^|\s)#([A-Za-z][\w:-]*)")
 _ABBREVIATION = re.compile(r"^[ ]{0,3}\*\[[^\]\n]{1,200}\]:.*$")
 _ATX = re.compile(r"^[ ]{0,3}#{1,6}(?:[ \t]|$)")
@@ -40,8 +40,7 @@ _INDENTED_TAG = re.compile(r"^[ \t]+(?=</?[A-Za-z][A-Za-z0-9-]*[\s/>]|<!--)", re
 
 def strip_kramdown(source: str) -> str:
     if "{:" in source:
-        source = _EXTENSION_BLOCK.sub(lambda m: m.group(2) if m.group(1) == "nomarkdown" else " ", source)
-        source = _EXTENSION_TAG.sub("", source)
+        source = _EXTENSION_TAG.sub("", _extension_blocks(source))
     if "{:" not in source and "*[" not in source and "<" not in source:
         return source
     out: list[str] = []
@@ -70,6 +69,36 @@ def strip_kramdown(source: str) -> str:
             out.append("")
         out.append(line)
     return "\n".join(out)
+
+
+def _extension_blocks(source: str) -> str:
+    """``{::comment}...{:/comment}`` -> nothing, ``{::nomarkdown}...{:/}`` -> its content."""
+    if "{::" not in source:
+        return source
+    out: list[str] = []
+    pos = 0
+    found: dict[str, int] = {}  # closer -> its next position (-1: none left), so each is searched once per use
+    for opener in _EXTENSION_OPEN.finditer(source):
+        if opener.start() < pos:
+            continue  # inside the block just removed
+        name = opener.group(1)
+        closers = [at for at in (_next(source, "{:/" + name + "}", opener.end(), found), _next(source, "{:/}", opener.end(), found)) if at >= 0]
+        if not closers:
+            continue  # unclosed: the tag pass removes the opener alone
+        close = min(closers)
+        out.append(source[pos : opener.start()])
+        out.append(source[opener.end() : close] if name == "nomarkdown" else " ")
+        pos = source.index("}", close) + 1
+    out.append(source[pos:])
+    return "".join(out)
+
+
+def _next(source: str, needle: str, start: int, found: dict[str, int]) -> int:
+    at = found.get(needle)
+    if at is None or (0 <= at < start):
+        at = source.find(needle, start)
+        found[needle] = at
+    return at
 
 
 def _give_heading_id(out: list[str], ial: str) -> None:

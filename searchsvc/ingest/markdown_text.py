@@ -140,10 +140,8 @@ class _Walker:
                 sink.block()
             elif kind == "html_inline":
                 feed(self.html, token.content)
-            elif kind == "image":
-                sink.text(" ")
+            elif kind == "image":  # its alt text, where the image stands
                 self.inline(token.children or ())
-                sink.text(" ")
 
 
 def _without_suffix(children: list[Token], written: str) -> list[Token]:

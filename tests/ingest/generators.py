@@ -7,10 +7,14 @@ post with a minimal front matter and a layout that prints only the content.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
+import unicodedata
 from html.parser import HTMLParser
 from pathlib import Path
+
+from searchsvc.ingest.html_text import html_text
 
 HUGO_CONFIG = """baseURL = "http://example.org/"
 title = "oracle"
@@ -78,3 +82,21 @@ def heading_ids(html: str) -> list[tuple[int, str]]:
     parser.feed(html)
     parser.close()
     return parser.found
+
+
+# Footnote reference numbers and back links: markers the text leaves out on purpose.
+_FOOTNOTE_MARKERS = re.compile(
+    r'<sup[^>]*(?:fnref|footnote-ref)[^>]*>.*?</sup>|<a[^>]*(?:footnote-backref|reversefootnote)[^>]*>.*?</a>', re.DOTALL
+)
+_TYPOGRAPHY = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...", "«": "<<", "»": ">>"})
+
+
+def published_text(html: str) -> str:
+    """The text a visitor reads on a published page (footnote markers left out)."""
+    return html_text(_FOOTNOTE_MARKERS.sub("", html)).body
+
+
+def words(text: str) -> list[str]:
+    """The word sequence, blind to the generators' typography (smart quotes, dashes)."""
+    text = unicodedata.normalize("NFC", text).translate(_TYPOGRAPHY).replace("'", "")
+    return re.findall(r"\w+", text.casefold())
