@@ -58,28 +58,38 @@ def new_text(suffix: str, body: str, dialect: str) -> str:
     return render(body, "html" if suffix == ".html" else dialect).body
 
 
+def _run(posts, fn) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one pass of ``fn`` over every body."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    for _n, suffix, body in posts:
+        fn(suffix, body)
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
 def timing() -> None:
-    print(f"{'corpus':<18} {'bodies':>6} {'today (s)':>10} {'render (s)':>10} {'ratio':>6}")
+    print(f"medians of {RUNS} runs; wall seconds (CPU seconds in brackets)")
+    print(f"{'corpus':<18} {'bodies':>6} {'today':>16} {'render':>16} {'ratio':>6}")
     for corpus, dialect in (("digitalgov-2017", "goldmark"), ("18f-blog", "commonmark")):
         posts = bodies(corpus)
         if not posts:
             print(f"{corpus}: corpus missing under {CORPORA}")
             continue
-        for suffix, body in ((s, b) for _n, s, b in posts):  # warm both (imports, parser set-up)
-            old_text(suffix, body)
-            new_text(suffix, body, dialect)
+
+        def new(suffix, body, dialect=dialect):
+            return new_text(suffix, body, dialect)
+
+        _run(posts, old_text)  # warm both (imports, parser set-up)
+        _run(posts, new)
         old_runs, new_runs = [], []
         for _ in range(RUNS):
-            started = time.perf_counter()
-            for _n, suffix, body in posts:
-                old_text(suffix, body)
-            old_runs.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            for _n, suffix, body in posts:
-                new_text(suffix, body, dialect)
-            new_runs.append(time.perf_counter() - started)
-        old, new = statistics.median(old_runs), statistics.median(new_runs)
-        print(f"{corpus:<18} {len(posts):>6} {old:>10.3f} {new:>10.3f} {new / old:>6.2f}")
+            old_runs.append(_run(posts, old_text))
+            new_runs.append(_run(posts, new))
+        old_wall, old_cpu = (statistics.median(r[i] for r in old_runs) for i in (0, 1))
+        new_wall, new_cpu = (statistics.median(r[i] for r in new_runs) for i in (0, 1))
+        print(
+            f"{corpus:<18} {len(posts):>6} {old_wall:>7.3f} ({old_cpu:>6.3f}) {new_wall:>7.3f} ({new_cpu:>6.3f}) "
+            f"{new_cpu / old_cpu:>6.2f}"
+        )
 
 
 def agreement(sample: int | None = None) -> None:

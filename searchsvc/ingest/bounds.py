@@ -36,7 +36,7 @@ _WEIGHTS = {
     "\n": 32, ":": 60, "#": 40, "*": 20, "_": 20, "[": 20, "]": 20, "(": 20, "~": 12, "<": 10, "`": 10, "|": 10,
     "{": 8, "&": 8, "\\": 6, ">": 4,
 }
-_BLANK = re.compile(r"\n[ \t]*\n")
+_BLANK_KEEP = re.compile(r"(\n[ \t]*\n)")
 
 
 def cost(source: str) -> int:
@@ -90,39 +90,51 @@ def _bound_blocks(source: str) -> str:
     return "\n".join(out)
 
 
-_BRACKET = re.compile(r"\\.|[\[\]]|\n[ \t]*\n", re.DOTALL)
+_BRACKET = re.compile(r"\\.|[\[\]]", re.DOTALL)
+# A "[" costs markdown-it-py at most a scan to the end of its block: a block
+# whose "[" count times length stays under this is cheap whatever its brackets.
+MAX_LABEL_SCAN = 20_000
 
 
 def _escape_brackets(source: str) -> str:
     """Escape each "[" that no "]" closes in its block, and brackets nested too deep."""
     if "[" not in source:
         return source
+    blocks = _BLANK_KEEP.split(source)
+    changed = False
+    for number in range(0, len(blocks), 2):  # odd items are the blank-line separators
+        block = blocks[number]
+        if "[" in block and block.count("[") * len(block) > MAX_LABEL_SCAN:
+            escaped = _escape_block(block)
+            if escaped is not block:
+                blocks[number] = escaped
+                changed = True
+    return "".join(blocks) if changed else source
+
+
+def _escape_block(block: str) -> str:
     escape: list[int] = []
     open_at: list[int] = []
-    for match in _BRACKET.finditer(source):
+    for match in _BRACKET.finditer(block):
         token = match.group()
         if token == "[":
             if len(open_at) >= MAX_BRACKET_DEPTH:
                 escape.append(match.start())
             else:
                 open_at.append(match.start())
-        elif token == "]":
-            if open_at:
-                open_at.pop()
-        elif token[0] == "\n":
-            escape.extend(open_at)  # the block ends: what is still open never closes
-            open_at.clear()
-    escape.extend(open_at)
+        elif token == "]" and open_at:
+            open_at.pop()
+    escape.extend(open_at)  # the block ends: what is still open never closes
     if not escape:
-        return source
+        return block
     escape.sort()
     pieces = []
     last = 0
     for pos in escape:
-        pieces.append(source[last:pos])
+        pieces.append(block[last:pos])
         pieces.append("\\[")
         last = pos + 1
-    pieces.append(source[last:])
+    pieces.append(block[last:])
     return "".join(pieces)
 
 

@@ -26,8 +26,9 @@ VOID_TAGS = frozenset(
     "area base br col embed hr img input keygen link meta param source track wbr basefont bgsound frame spacer".split()
 )
 HEADING_TAGS = {f"h{n}": n for n in range(1, 7)}
-# Runs of whitespace other than "\n", but not the single spaces that need no change.
-_SPACES = re.compile(r"[^\S\n]{2,}|[^\S \n]")
+# Whitespace other than " " and "\n" (str.isspace's set) becomes " ", then runs of " " one.
+_OTHER_SPACE = re.compile("[\t\r\x0b\x0c\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+_RUNS = re.compile(r"  +")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});?")
 MAX_ENTITIES = 20_000
 # html.parser spends about 2 microseconds on a tag: an .html body's tags past
@@ -89,7 +90,8 @@ class TextSink:
         for number, segment in enumerate("".join(self.pieces).split(MARK)):
             if number:
                 offsets.append(size)
-            lines = "\n".join(filter(None, map(str.strip, _SPACES.sub(" ", segment).split("\n"))))
+            segment = _RUNS.sub(" ", _OTHER_SPACE.sub(" ", segment))
+            lines = "\n".join(filter(None, map(str.strip, segment.split("\n"))))
             if lines:
                 parts.append(lines)
                 size += len(lines) + 1

@@ -43,36 +43,58 @@ class _TextMarkdownIt(MarkdownIt):
 _local = threading.local()
 
 
-# Each extension's block rule is tried on every line; a body without the
-# character that starts its syntax is parsed without it (same tokens, a
-# tenth less time on the corpora).
-_DEFINITION = re.compile(r"^[ ]{0,3}[:~][ \t]", re.MULTILINE)
+# markdown-it-py tries every block rule on every line (and again on each
+# line of a paragraph, to see whether it ends there); many of a post's tries
+# are for syntax whose characters it does not contain.  Such a rule is
+# disabled for that post: same tokens (each check below is implied by any
+# match of its rule, some loosely; the corpora render identically), a tenth
+# less time.
+# Inline rules are left on: gating them saves little and multiplies the
+# rule sets.
+_DEFINITION_STARTS = tuple(f"\n{' ' * n}{m}" for n in range(4) for m in ":~")
+_MAY_MATCH = (
+    (("table",), lambda s: "|" in s),
+    (("strikethrough",), lambda s: "~" in s),
+    (("footnote_def", "footnote_ref", "footnote_inline", "footnote_tail"), lambda s: "[^" in s or "^[" in s),
+    (("deflist",), lambda s: s[:1] in (":", "~") or any(m in s for m in _DEFINITION_STARTS)),
+    (("fence",), lambda s: "```" in s or "~~~" in s),
+    (("blockquote",), lambda s: ">" in s),
+    (("hr",), re.compile(r"[-*_][ \t]*[-*_][ \t]*[-*_]").search),
+    (("lheading",), re.compile(r"[=-][ \t]*$", re.MULTILINE).search),
+    (("list",), re.compile(r"^[ \t>]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)", re.MULTILINE).search),
+    (("code",), lambda s: "    " in s or "\t" in s),
+    (("heading",), lambda s: "#" in s),
+    (("reference",), lambda s: "]:" in s),
+)
+MAX_PARSERS = 256  # distinct rule sets kept per thread (the two corpora use 113)
 
 
-def _features(source: str) -> tuple[bool, bool, bool, bool]:
-    return ("|" in source, "~" in source, "[^" in source, _DEFINITION.search(source) is not None)
+def _unused_rules(source: str) -> tuple[str, ...]:
+    unused: list[str] = []
+    for names, may_match in _MAY_MATCH:
+        if not may_match(source):
+            unused.extend(names)
+    return tuple(unused)
 
 
-def _parser(features: tuple[bool, bool, bool, bool] = (True, True, True, True)) -> MarkdownIt:
+def _parser(unused: tuple[str, ...] = ()) -> MarkdownIt:
     cache = getattr(_local, "parsers", None)
-    if cache is None:
+    if cache is None or len(cache) >= MAX_PARSERS:
         cache = _local.parsers = {}
-    md = cache.get(features)
+    md = cache.get(unused)
     if md is None:
-        table, strikethrough, footnotes, definitions = features
         md = _TextMarkdownIt("commonmark", {"html": True, "maxNesting": MAX_NESTING})
-        md.enable([name for name, wanted in (("table", table), ("strikethrough", strikethrough)) if wanted])
-        if footnotes:
-            md.use(footnote_plugin)
-        if definitions:
-            md.use(deflist_plugin)
-        cache[features] = md
+        md.enable(["table", "strikethrough"])
+        md.use(footnote_plugin).use(deflist_plugin)
+        if unused:
+            md.disable(list(unused))
+        cache[unused] = md
     return md
 
 
 def markdown_text(source: str, dialect: str, sink: TextSink) -> None:
     """Walk the tokens of ``source`` into ``sink``."""
-    tokens = _parser(_features(source)).parse(source)
+    tokens = _parser(_unused_rules(source)).parse(source)
     walker = _Walker(sink, dialect)
     walker.blocks(tokens)
     walker.html.close_all()
