@@ -9,6 +9,7 @@ the standard library's ``html.parser`` is used.
 from __future__ import annotations
 
 import re
+import bisect
 import html as html_lib
 from html.parser import HTMLParser
 
@@ -185,7 +186,7 @@ def _attr(attrs: list, name: str) -> str | None:
     return None
 
 
-_COMMENT_OPEN = re.compile(r"<!--")
+_EMPTY_COMMENT = re.compile(r"<!---?>")
 _RAW_TEXT_OPEN = re.compile(r"<(script|style)[\s>/]", re.IGNORECASE)
 
 
@@ -195,27 +196,41 @@ def _closed_constructs(html: str) -> str:
     html.parser keeps an unfinished tag, comment or script in its buffer and
     scans the whole buffer again on every later feed and at close: a "<"
     with no ">" after it, or a "<!--" with no "-->", would make the work
-    quadratic.  Such a "<" can never open anything in this piece, so it
-    becomes "&lt;" (and ``feed`` gives the text after the last ">" to the
-    sink itself); an unclosed <script>/<style> hides the rest of the piece,
-    as it does in a browser.
+    quadratic.  Such a "<" can never open anything in this piece (``feed``
+    gives the text after the last ">" to the sink itself, so it stays
+    text); an unclosed comment, <script> or <style> hides the rest of the
+    piece, as it does in a browser.
     """
+    comments: list[tuple[int, int]] = []
     if "<!--" in html:
-        end = html.rfind("-->")
-        start = html.find("<!--", end + 3 if end >= 0 else 0)
-        if start >= 0:
-            html = html[:start] + html[start:].replace("<!--", "&lt;!--")
+        html = _EMPTY_COMMENT.sub("", html)  # HTML's "<!-->" and "<!--->", unknown to html.parser
+        pos = 0
+        while True:
+            start = html.find("<!--", pos)
+            if start < 0:
+                break
+            end = html.find("-->", start + 4)
+            if end < 0:  # a comment that never ends hides the rest, as in a browser
+                html = html[:start]
+                break
+            comments.append((start, end + 3))
+            pos = end + 3
     if "<s" in html or "<S" in html:
         lower = html.lower()
         for name in ("script", "style"):
             last_close = lower.rfind("</" + name)
             match = _RAW_TEXT_OPEN.search(html, last_close + 1 if last_close >= 0 else 0)
-            while match and match.group(1).lower() != name:
+            while match and (match.group(1).lower() != name or _inside(match.start(), comments)):
                 match = _RAW_TEXT_OPEN.search(html, match.end())
             if match:
                 html = html[: match.start()]
                 lower = lower[: match.start()]
     return html
+
+
+def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
+    index = bisect.bisect_right(spans, (pos, float("inf"))) - 1
+    return index >= 0 and spans[index][0] <= pos < spans[index][1]
 
 
 def feed(parser: HtmlTextParser, html: str) -> None:
