@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 import common
-from searchsvc.ingest.document import PostError, Unpublished
+from searchsvc.ingest.document import PostError, Skip
 from searchsvc.ingest.post import load_post
 from searchsvc.ingest.walk import iter_post_paths
 from searchsvc.index.build import reindex
@@ -51,7 +51,7 @@ def service_parse(content: Path, conf: dict) -> list:
     for path in iter_post_paths(content):
         try:
             docs.append(load_post(path, content, conf))
-        except (PostError, Unpublished):
+        except (PostError, Skip):
             pass
     return docs
 

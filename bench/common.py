@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from searchsvc import settings as settings_mod  # noqa: E402
-from searchsvc.ingest.document import Document, PostError, Unpublished  # noqa: E402
+from searchsvc.ingest.document import Document, PostError, Skip  # noqa: E402
 from searchsvc.ingest.post import load_post  # noqa: E402
 from searchsvc.ingest.walk import iter_post_paths  # noqa: E402
 from searchsvc.words import facet_key  # noqa: E402
@@ -119,16 +119,16 @@ def make_copies(factor: int, dest: Path | None = None, source: Path = CORPUS) ->
 
 
 def reference_parse(content: Path, conf: dict) -> list[Document]:
-    """The reference parse pipeline, serial: read, front matter, Markdown, BeautifulSoup.
+    """The service's own parse, serial (read, front matter, text): what the FTS5 peer is fed.
 
-    ``reference=True``: plain Python-Markdown and a BeautifulSoup tree, not the
-    service's faster parse (same documents: bench/check_parse_fast.py).
+    The peer gets exactly the documents the service indexes, so the
+    comparison is of the indexing itself (issue 15).
     """
     docs = []
     for path in iter_post_paths(content):
         try:
-            docs.append(load_post(path, content, conf, reference=True))
-        except (PostError, Unpublished):
+            docs.append(load_post(path, content, conf))
+        except (PostError, Skip):
             pass
     return docs
 

@@ -24,11 +24,19 @@ from searchsvc import settings as settings_mod
 from searchsvc.cli import main
 from searchsvc.ingest.dates import parse_date
 from searchsvc.ingest.document import Document, PostError, Skip, Unpublished
-from searchsvc.ingest.html_replay import html_to_text
 from searchsvc.ingest.post import load_post
-from searchsvc.ingest.pymarkdown import markdown_to_text
+from searchsvc.ingest.text import Heading, render
 from searchsvc.ingest.walk import iter_post_paths
 from searchsvc.words import facet_key
+
+def markdown_to_text(source: str) -> str:
+    """A plain folder's Markdown body as text (ingest.text, the commonmark dialect)."""
+    return render(source, "commonmark").body
+
+
+def html_to_text(source: str) -> str:
+    return render(source, "html").body
+
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "extraction"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "digitalgov-2017"
@@ -84,7 +92,7 @@ def test_wordpress_export_fixture():
         title="The Content Corner: Webinar Recap—What’s Next",
         summary="OMB’s team shared an update: what comes next.",
         body=(
-            "OMB’s Lisa Danzig shared a status update on the goal.\n"
+            "OMB’s Lisa Danzig shared a status update on the goal. Business concept\n"
             "Background\n"
             "Focus on the frontline\n"
             "Feedback and transparency\n"
@@ -100,6 +108,7 @@ def test_wordpress_export_fixture():
             "topics": [],
         },
         warnings=[],
+        headings=[Heading(level=2, text="Background", anchor="background", offset=71)],
     )
 
 
@@ -290,7 +299,7 @@ def test_unexpected_errors_become_post_errors(tmp_path, monkeypatch):
     def boom(source):
         raise ValueError("boom\nsecond line")
 
-    monkeypatch.setattr(post_module, "markdown_to_text", boom)
+    monkeypatch.setattr(post_module, "render", lambda source, dialect: boom(source))
     with pytest.raises(PostError, match=r"^unexpected ValueError: boom$"):
         load_post(path, tmp_path, SETTINGS)
 
@@ -703,7 +712,8 @@ def test_id_is_the_relative_path_with_forward_slashes(tmp_path):
 
 def test_markdown_links_emphasis_and_blocks():
     source = "# Head\n\nA [link text](http://example.com/x \"title\") and **bold**.\n\n* one\n* two\n\n> quoted\n\n![alt text](http://example.com/i.png)"
-    assert markdown_to_text(source) == "Head\nA link text and bold.\none\ntwo\nquoted"
+    # An image's alt text stays, where the image stands (what a screen reader reads).
+    assert markdown_to_text(source) == "Head\nA link text and bold.\none\ntwo\nquoted\nalt text"
 
 
 def test_block_elements_never_glue_words():
@@ -729,7 +739,8 @@ def test_unclosed_script_swallows_only_script():
 
 def test_entities_and_xml_declarations():
     assert html_to_text("a &amp; b &lt;tag&gt; &#8217;") == "a & b <tag> ’"
-    assert html_to_text('<?xml version="1.0"?><rss><title>Feed</title></rss>') == "Feed"
+    # A document's <title> is not text on the page (the title comes from front matter).
+    assert html_to_text('<?xml version="1.0"?><rss><title>Feed</title><p>Item</p></rss>') == "Item"
 
 
 def test_liquid_hugo_and_wordpress_shortcodes_leave_no_markup():
@@ -749,7 +760,8 @@ def test_liquid_hugo_and_wordpress_shortcodes_leave_no_markup():
         "{% unclosed tag to the end of the line\nNext line stays."
     )
     assert markdown_to_text(source) == (
-        "Intro text.\nKept note.\nKept warning.\nraw kept\nCaption kept.\n"
+        # An include's alt text and a shortcode's title are what a reader sees of them.
+        "An image Intro text.\nKept note.\nW Kept warning.\nraw kept\nCaption kept.\n"
         "A video link and a [video not shown] note.\nNext line stays."
     )
 
@@ -809,7 +821,8 @@ def test_deep_nesting_keeps_the_words():
 def test_html_soup_is_bounded():
     started = time.monotonic()
     assert html_to_text("<a " * 20_000 + ">" + "<a " * 20_000).startswith("<a <a")
-    assert html_to_text("<!--" * 20_000) == "<!--" * 20_000
+    assert html_to_text("<!--" * 20_000) == ""  # a comment that never ends hides the rest, as in a browser
+    assert html_to_text("<p>kept</p>" + "<!--" * 20_000) == "kept"
     assert time.monotonic() - started < 5
 
 

@@ -71,9 +71,6 @@ PRIVATE = re.compile(r"whoosh\.(?:filedb|codec|matching)|(?<![\w])(?!self\.|cls\
 OWN_PRIVATE_OK = re.compile(r"^(?:os\._exit)$")
 FENCED = {
     "searchsvc/index/whoosh_internals.py",
-    # Python-Markdown and bs4 hooks, until ingest.text replaces them (issue 10).
-    "searchsvc/ingest/pymarkdown.py",
-    "searchsvc/ingest/html_replay.py",
 }
 
 

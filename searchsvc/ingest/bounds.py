@@ -48,7 +48,23 @@ def bound_markdown(source: str) -> tuple[str, str]:
     rest = ""
     if cost(source) > MARKUP_BUDGET:
         source, rest = _cut_to_budget(source)
-    return _escape_brackets(_bound_blocks(source)), rest
+    return _escape_brackets(_bound_blocks(_bound_containers(source))), rest
+
+
+MAX_CONTAINER_MARKERS = 12
+# A line opening with more container markers (">", "-", "1.") than that.
+_DEEP_PREFIX = re.compile(
+    r"^(?:[ \t]{0,3}(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))[ \t]?){%d,}" % (MAX_CONTAINER_MARKERS + 1), re.MULTILINE
+)
+
+
+def _bound_containers(source: str) -> str:
+    """Quotes and lists nested past MAX_CONTAINER_MARKERS are flattened to that depth.
+
+    The parser gives up on tokens nested past its limit, and their text would
+    be lost; a reader of such a page sees the words, whatever the nesting.
+    """
+    return _DEEP_PREFIX.sub(lambda m: ">" * MAX_CONTAINER_MARKERS + " ", source)
 
 
 def _cut_to_budget(source: str) -> tuple[str, str]:

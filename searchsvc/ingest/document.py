@@ -28,6 +28,7 @@ class Document:
     facets: dict[str, list[str]]  # one entry per configured facet name
     warnings: list[str] = field(default_factory=list)  # "<id>: ..." one-liners
     language: str | None = None
+    headings: list = field(default_factory=list)  # ingest.text.Heading: level, text, anchor, offset in body
 
 
 class PostError(Exception):

@@ -165,7 +165,8 @@ class HtmlTextParser(HTMLParser):
             sink.block()
 
     def handle_data(self, data: str) -> None:
-        self.sink.text(data)
+        # A line break in HTML text is a space; only elements make blocks.
+        self.sink.text(data.replace("\n", " "))
 
     def close_all(self) -> None:
         """End of input: flush html.parser's buffer and close what is still open."""
@@ -242,10 +243,16 @@ def feed(parser: HtmlTextParser, html: str) -> None:
         html = html[: last_close + 1]
     else:
         tail = ""
+    written = len(parser.sink.pieces)
     try:
         parser.feed(html)
     except Exception:
-        parser.sink.text(re.sub(r"<[^>]*>?", " ", html))
+        # html.parser gave up part-way ("<![" that opens no section): take back
+        # what it wrote of this piece and what it still buffers, and strip the
+        # piece's tags by pattern instead.
+        del parser.sink.pieces[written:]
+        parser.reset()
+        parser.sink.text(unescape(re.sub(r"<[^>]*>?", " ", html).replace("\n", " ")))
     if tail:
         parser.sink.text(unescape(tail.replace("\n", " ")))
 

@@ -38,6 +38,19 @@ _BLOCK_HTML_LINE = re.compile(
 _INDENTED_TAG = re.compile(r"^[ \t]+(?=</?[A-Za-z][A-Za-z0-9-]*[\s/>]|<!--)", re.MULTILINE)
 
 
+# An indented line that starts with a tag, or with a list marker and a tag.
+_INDENTED_ITEM_TAG = re.compile(r"^[ \t]+(?=(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?(?:</?[A-Za-z][A-Za-z0-9-]*[\s/>]|<!--))", re.MULTILINE)
+
+
+def dedent_tag_lines(source: str) -> str:
+    """Indented lines that start with a tag (or a list item that does) lose their indentation.
+
+    For plain folders of posts: most were exported from WordPress by tools
+    that indent raw HTML, and their readers saw it rendered, not as code.
+    """
+    return _INDENTED_ITEM_TAG.sub("", source) if "<" in source else source
+
+
 def strip_kramdown(source: str) -> str:
     if "{:" in source:
         source = _EXTENSION_TAG.sub("", _extension_blocks(source))

@@ -20,7 +20,7 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from .anchors import id_factory, trailing_attributes
-from .html_text import HtmlTextParser, TextSink, feed
+from .html_text import DROP_TAGS, HtmlTextParser, TextSink, feed
 
 # Container nesting markdown-it follows (block quotes in lists in...); deeper
 # markers are read as text.  Real posts nest at most 6 deep.
@@ -106,6 +106,7 @@ class _Walker:
         self.dialect = dialect
         self.html = HtmlTextParser(sink)
         self.ids = id_factory(dialect)
+        self.raw_open: dict[str, int] = {}  # inline <script>/<style>... still open
 
     def blocks(self, tokens: list[Token]) -> None:
         sink = self.sink
@@ -161,9 +162,29 @@ class _Walker:
             elif kind == "hardbreak":
                 sink.block()
             elif kind == "html_inline":
-                feed(self.html, token.content)
+                self.inline_html(token.content)
             elif kind == "image":  # its alt text, where the image stands
                 self.inline(token.children or ())
+
+    def inline_html(self, content: str) -> None:
+        """One inline tag.  A <script>/<style>/... opened here hides the Markdown
+        text up to its end tag, as a browser hides it: the tag and its end come
+        as separate tokens, with the text between them parsed as Markdown."""
+        match = _TAG_NAME.match(content)
+        name = match.group(2).lower() if match else ""
+        if name in DROP_TAGS:
+            if match.group(1):
+                if self.raw_open.get(name):
+                    self.raw_open[name] -= 1
+                    self.sink.hidden -= 1
+            elif not content.rstrip().endswith("/>"):
+                self.raw_open[name] = self.raw_open.get(name, 0) + 1
+                self.sink.hidden += 1
+            return
+        feed(self.html, content)
+
+
+_TAG_NAME = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
 
 
 def _without_suffix(children: list[Token], written: str) -> list[Token]:

@@ -13,27 +13,21 @@ import os
 from pathlib import Path
 from typing import Any, Mapping
 
-from .clean import strip_templates
 from .document import EXCLUDED, NOT_A_PAGE, Document, PostError, Skip
 from .fields import clean_facet_values, date_of, facet_values_of, norm_key, setting, summary_of, title_of
 from .frontmatter import decode, read_post_file, split_front_matter
-from .html_replay import html_to_text
-from .pymarkdown import markdown_to_text
 from .sites.base import Site
 from .sites.plain import excluded_by
+from .text import render
 from .walk import inside
 
 
-def load_post(
-    path: Path, root: Path, settings: Mapping[str, Any], now: dt.datetime | None = None, *, reference: bool = False
-) -> Document:
+def load_post(path: Path, root: Path, settings: Mapping[str, Any], now: dt.datetime | None = None) -> Document:
     """One file of a plain folder of posts -> :class:`Document` (see sites/plain.py).
 
     Raises :class:`PostError` when the file cannot be indexed and
     :class:`Skip` (``Unpublished`` for drafts and expired posts) when it is
-    not a searchable page; never anything else.  ``reference`` parses with
-    plain Python-Markdown and BeautifulSoup (bench/common.py's reference
-    pipeline); the result is the same, only slower.
+    not a searchable page; never anything else.
     """
     from .sites.plain import PlainSite
 
@@ -42,16 +36,15 @@ def load_post(
         rel = _relative_id(Path(path), root)
     except PostError:
         raise
-    return load_page(PlainSite(root, settings), rel, path, settings, now, reference=reference)
+    return load_page(PlainSite(root, settings), rel, path, settings, now)
 
 
 def load_page(
-    site: Site, rel: str, path: Path | str, settings: Mapping[str, Any], now: dt.datetime | None = None,
-    *, reference: bool = False,
+    site: Site, rel: str, path: Path | str, settings: Mapping[str, Any], now: dt.datetime | None = None
 ) -> Document:
     """One candidate file of ``site`` -> :class:`Document`; raises PostError or Skip only."""
     try:
-        return _load_page(site, rel, Path(path), settings, now, reference)
+        return _load_page(site, rel, Path(path), settings, now)
     except (PostError, Skip):
         raise
     except RecursionError:
@@ -73,7 +66,7 @@ def _relative_id(path: Path, root: Path) -> str:
 
 
 def _load_page(
-    site: Site, doc_id: str, path: Path, settings: Mapping[str, Any], now: dt.datetime | None, reference: bool
+    site: Site, doc_id: str, path: Path, settings: Mapping[str, Any], now: dt.datetime | None
 ) -> Document:
     try:
         doc_id.encode("utf-8")
@@ -102,7 +95,8 @@ def _load_page(
     # A section or home page need not have a date of its own (Hugo dates it
     # by its newest page): no warning for one, the file's time stands in.
     date = rules.date or date_of(meta, mtime, warn if rules.kind == "page" else (lambda message: None))
-    body = _body_text(body_source, rules.dialect, reference)
+    text = render(body_source, rules.dialect)
+    body = text.body
     facets = {}
     for name in site.facets:
         raw = rules.facets.get(name)
@@ -117,11 +111,5 @@ def _load_page(
         facets=facets,
         warnings=warnings,
         language=rules.language,
+        headings=text.headings,
     )
-
-
-def _body_text(source: str, dialect: str, reference: bool) -> str:
-    if dialect == "html":
-        source = strip_templates(source)
-        return html_to_text(source, reference=True) if reference else html_to_text(source)
-    return markdown_to_text(source, reference=True) if reference else markdown_to_text(source)

@@ -15,7 +15,7 @@ import re
 
 from .bounds import bound_markdown, plain_text
 from .html_text import TextSink, html_text
-from .kramdown_syntax import strip_kramdown
+from .kramdown_syntax import dedent_tag_lines, strip_kramdown
 from .markdown_text import markdown_text
 from .shortcodes import strip_templates
 from .text_model import Heading, Text
@@ -47,6 +47,8 @@ def _render(text: str, dialect: str) -> Text:
         return html_text(text)
     if dialect == "kramdown":
         text = strip_kramdown(text)
+    elif dialect == "commonmark":
+        text = dedent_tag_lines(text)
     parsed, rest = bound_markdown(text)
     sink = TextSink()
     markdown_text(parsed, dialect, sink)
