@@ -4,7 +4,6 @@ S6; issue 6 item 5).  Runs on the real corpus (skips when it is absent)."""
 
 from __future__ import annotations
 
-import os
 import statistics
 import time
 
@@ -13,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from searchsvc import create_app
+from tests.conftest import load_budget as budget
 from searchsvc.query.language import parse_query
 
 TOKEN = "hostile-queries-token"
@@ -63,14 +63,6 @@ EXAMPLES = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 BOUND_S = 1.0  # any single request, on a shared 2-core machine
-
-
-def budget(seconds: float) -> float:
-    """RELIABILITY.md's targets are for an idle machine; this one is shared
-    (load averages of 8 on 2 cores were seen), so a target stretches by how
-    oversubscribed the cores are.  An expanding query takes seconds, far
-    past any stretched budget, so the check still bites."""
-    return seconds * max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
 
 
 @pytest.fixture(scope="module")
