@@ -91,3 +91,14 @@ def test_private_library_parts_only_in_the_fenced_module():
 def test_no_module_over_500_lines():
     long = [f"{p.relative_to(PACKAGE.parent)}: {n}" for p in sorted(PACKAGE.rglob("*.py")) if (n := len(p.read_text(encoding="utf-8").splitlines())) > 500]
     assert long == []
+
+
+def test_no_function_over_80_lines():
+    """A function that does not fit on a screen hides its steps (data tables
+    are module constants, so they do not count here)."""
+    long = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno + 1 > 80:
+                long.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno} {node.name}: {node.end_lineno - node.lineno + 1} lines")
+    assert long == []

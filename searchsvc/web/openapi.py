@@ -104,130 +104,149 @@ def _search_parameters(conf: dict) -> list[dict]:
     return params
 
 
-def build(app) -> dict:
-    conf = app.config["SEARCHSVC"]
-    facets = tuple(conf["facets"])
-    routed = {rule.rule for rule in app.url_map.iter_rules()}
-    bad_request = _error_response("a parameter is invalid; the message names it (and the setting behind a limit)")
-    unavailable = _error_response("there is no readable index yet; the message says what to run")
-    html = {"description": "an HTML page", "content": {"text/html": {"schema": {"type": "string"}}}}
-    # Sent by gunicorn itself (limit_request_line, 4,094 bytes), before the app.
-    too_long = {"414": {"description": "the request line is too long (the server's limit)", "content": {"text/html": {"schema": _STR}}}}
-    paths: dict[str, dict] = {}
+def _responses(conf: dict) -> dict:
+    """The responses several paths share, keyed by what they mean."""
+    return {
+        "bad_request": _error_response("a parameter is invalid; the message names it (and the setting behind a limit)"),
+        "unavailable": _error_response("there is no readable index yet; the message says what to run"),
+        "html": {"description": "an HTML page", "content": {"text/html": {"schema": {"type": "string"}}}},
+        # Sent by gunicorn itself (limit_request_line, 4,094 bytes), before the app.
+        "too_long": {"414": {"description": "the request line is too long (the server's limit)", "content": {"text/html": {"schema": _STR}}}},
+    }
 
-    def add(rule: str, path: str, spec: dict) -> None:
-        if rule in routed:
-            paths[path] = spec
 
-    add("/search.json", "/search.json", {"get": {
-        "summary": "Search: ranked hits, facet counts and the next page's URL",
-        "operationId": "search",
-        "parameters": _search_parameters(conf),
-        "responses": {
-            "200": _json_response("results", {"$ref": "#/components/schemas/SearchResults"}),
-            "400": bad_request,
-            "503": unavailable,
-            **too_long,
-        },
-    }})
-    add("/search", "/search", {"get": {
-        "summary": "The HTML results page for the same parameters",
-        "operationId": "searchPage",
-        "parameters": _search_parameters(conf),
-        "responses": {"200": html, "400": {"description": "a parameter is invalid", "content": {"text/html": {"schema": _STR}}}, "503": {"description": "no index", "content": {"text/html": {"schema": _STR}}}, **too_long},
-    }})
-    add("/", "/", {"get": {"summary": "The home page", "operationId": "home", "responses": {"200": html}}})
-    add("/suggest.json", "/suggest.json", {"get": {
-        "summary": "Type-ahead: completions of a partly typed query",
-        "operationId": "suggest",
-        "parameters": [{"name": "q", "in": "query", "schema": {"type": "string", "maxLength": conf["max_query_chars"]}}],
-        "responses": {
-            "200": _json_response("up to 8 suggestions", {
-                "type": "object",
-                "required": ["ok", "query", "suggestions"],
-                "properties": {
-                    "ok": {"const": True},
-                    "query": _STR,
-                    "suggestions": {"type": "array", "items": {
-                        "type": "object", "required": ["text", "url"], "properties": {"text": _STR, "kind": _STR, "url": _STR},
-                    }},
-                },
-            }),
-            "400": bad_request,
-            "503": unavailable,
-            **too_long,
-        },
-    }})
+def _search_paths(conf: dict, r: dict) -> dict:
+    bad_request, unavailable, html, too_long = r["bad_request"], r["unavailable"], r["html"], r["too_long"]
+    return {
+        "/search.json": {"get": {
+            "summary": "Search: ranked hits, facet counts and the next page's URL",
+            "operationId": "search",
+            "parameters": _search_parameters(conf),
+            "responses": {
+                "200": _json_response("results", {"$ref": "#/components/schemas/SearchResults"}),
+                "400": bad_request,
+                "503": unavailable,
+                **too_long,
+            },
+        }},
+        "/search": {"get": {
+            "summary": "The HTML results page for the same parameters",
+            "operationId": "searchPage",
+            "parameters": _search_parameters(conf),
+            "responses": {"200": html, "400": {"description": "a parameter is invalid", "content": {"text/html": {"schema": _STR}}}, "503": {"description": "no index", "content": {"text/html": {"schema": _STR}}}, **too_long},
+        }},
+        "/": {"get": {"summary": "The home page", "operationId": "home", "responses": {"200": html}}},
+        "/suggest.json": {"get": {
+            "summary": "Type-ahead: completions of a partly typed query",
+            "operationId": "suggest",
+            "parameters": [{"name": "q", "in": "query", "schema": {"type": "string", "maxLength": conf["max_query_chars"]}}],
+            "responses": {
+                "200": _json_response("up to 8 suggestions", {
+                    "type": "object",
+                    "required": ["ok", "query", "suggestions"],
+                    "properties": {
+                        "ok": {"const": True},
+                        "query": _STR,
+                        "suggestions": {"type": "array", "items": {
+                            "type": "object", "required": ["text", "url"], "properties": {"text": _STR, "kind": _STR, "url": _STR},
+                        }},
+                    },
+                }),
+                "400": bad_request,
+                "503": unavailable,
+                **too_long,
+            },
+        }},
+    }
+
+
+def _static_paths() -> dict:
+    paths = {}
     for rule, kind, summary in (
         ("/opensearch.xml", "application/opensearchdescription+xml", "OpenSearch description, so browsers can add the site's search"),
         ("/embed.js", "text/javascript", "Script for the search page and the embeddable search box"),
         ("/embed.css", "text/css", "Styles for the embeddable search box"),
     ):
-        add(rule, rule, {"get": {"summary": summary, "responses": {"200": {"description": summary, "content": {kind: {"schema": _STR}}}}}})
-    add("/facets/<name>.json", "/facets/{name}.json", {"get": {
-        "summary": "Every value of one facet with its count",
-        "operationId": "facetValues",
-        "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"enum": list(facets) + ["year"]}}],
-        "responses": {
-            "200": _json_response("the values", {
-                "type": "object",
-                "required": ["ok", "facet", "total", "values"],
-                "properties": {
-                    "ok": {"const": True},
-                    "facet": {"enum": list(facets) + ["year"]},
-                    "total": _INT,
-                    "values": {"type": "array", "items": {
-                        "type": "object",
-                        "required": ["value", "count", "url"],
-                        "properties": {"value": _STR, "count": _INT, "url": _STR},
-                    }},
-                },
-            }),
-            "404": _error_response("no such facet"),
-            "503": unavailable,
-        },
-    }})
-    add("/documents/<path:doc_id>.json", "/documents/{id}.json", {"get": {
-        "summary": "One document's stored fields (id: its path in the content folder)",
-        "operationId": "document",
-        "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
-        "responses": {
-            "200": _json_response("the document", {
-                "type": "object",
-                "required": ["ok", "document"],
-                "properties": {"ok": {"const": True}, "document": {"$ref": "#/components/schemas/Hit"}},
-            }),
-            "404": _error_response("no such document"),
-            "503": unavailable,
-        },
-    }})
-    add("/healthz", "/healthz", {"get": {
-        "summary": "Is an index being served, and is it the newest one",
-        "operationId": "health",
-        "responses": {
-            "200": _json_response("ok, or degraded when an older generation is served because the newest is damaged", {
-                "type": "object",
-                "required": ["status", "documents", "generation"],
-                "properties": {
-                    "status": {"enum": ["ok", "degraded"]},
-                    "documents": _INT,
-                    "generation": _INT,
-                    "last_indexed": _NULLABLE_STR,
-                    "problems": _STR_LIST,
-                },
-            }),
-            "503": _json_response("no readable index", {
-                "type": "object",
-                "required": ["status", "ok", "error"],
-                "properties": {"status": {"const": "unavailable"}, "ok": {"const": False}, "error": _STR, "documents": _INT},
-            }),
-        },
-    }})
-    add("/openapi.json", "/openapi.json", {"get": {
-        "summary": "This document",
-        "operationId": "openapi",
-        "responses": {"200": _json_response("OpenAPI 3.1", {"type": "object", "required": ["openapi", "paths"]})},
-    }})
+        paths[rule] = {"get": {"summary": summary, "responses": {"200": {"description": summary, "content": {kind: {"schema": _STR}}}}}}
+    return paths
+
+
+def _browse_paths(facets: tuple[str, ...], r: dict) -> dict:
+    unavailable = r["unavailable"]
+    return {
+        "/facets/<name>.json": ("/facets/{name}.json", {"get": {
+            "summary": "Every value of one facet with its count",
+            "operationId": "facetValues",
+            "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"enum": list(facets) + ["year"]}}],
+            "responses": {
+                "200": _json_response("the values", {
+                    "type": "object",
+                    "required": ["ok", "facet", "total", "values"],
+                    "properties": {
+                        "ok": {"const": True},
+                        "facet": {"enum": list(facets) + ["year"]},
+                        "total": _INT,
+                        "values": {"type": "array", "items": {
+                            "type": "object",
+                            "required": ["value", "count", "url"],
+                            "properties": {"value": _STR, "count": _INT, "url": _STR},
+                        }},
+                    },
+                }),
+                "404": _error_response("no such facet"),
+                "503": unavailable,
+            },
+        }}),
+        "/documents/<path:doc_id>.json": ("/documents/{id}.json", {"get": {
+            "summary": "One document's stored fields (id: its path in the content folder)",
+            "operationId": "document",
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {
+                "200": _json_response("the document", {
+                    "type": "object",
+                    "required": ["ok", "document"],
+                    "properties": {"ok": {"const": True}, "document": {"$ref": "#/components/schemas/Hit"}},
+                }),
+                "404": _error_response("no such document"),
+                "503": unavailable,
+            },
+        }}),
+    }
+
+
+def _service_paths() -> dict:
+    return {
+        "/healthz": {"get": {
+            "summary": "Is an index being served, and is it the newest one",
+            "operationId": "health",
+            "responses": {
+                "200": _json_response("ok, or degraded when an older generation is served because the newest is damaged", {
+                    "type": "object",
+                    "required": ["status", "documents", "generation"],
+                    "properties": {
+                        "status": {"enum": ["ok", "degraded"]},
+                        "documents": _INT,
+                        "generation": _INT,
+                        "last_indexed": _NULLABLE_STR,
+                        "problems": _STR_LIST,
+                    },
+                }),
+                "503": _json_response("no readable index", {
+                    "type": "object",
+                    "required": ["status", "ok", "error"],
+                    "properties": {"status": {"const": "unavailable"}, "ok": {"const": False}, "error": _STR, "documents": _INT},
+                }),
+            },
+        }},
+        "/openapi.json": {"get": {
+            "summary": "This document",
+            "operationId": "openapi",
+            "responses": {"200": _json_response("OpenAPI 3.1", {"type": "object", "required": ["openapi", "paths"]})},
+        }},
+    }
+
+
+def _admin_paths() -> dict:
     secured = [{"bearer": []}]
     auth_errors = {
         "401": _error_response("no bearer token"),
@@ -235,34 +254,62 @@ def build(app) -> dict:
         "413": _error_response("request body too large (setting max_request_bytes)"),
     }
     task_schema = {"$ref": "#/components/schemas/Task"}
-    add("/admin/reindex", "/admin/reindex", {"post": {
-        "summary": "Start an incremental reindex of the configured content folder",
-        "operationId": "reindex",
-        "security": secured,
-        "responses": {
-            "202": _json_response("started; follow task_url", {
-                "type": "object",
-                "required": ["ok", "task", "task_url"],
-                "properties": {"ok": {"const": True}, "task": task_schema, "task_url": _STR},
-            }),
-            "409": _error_response("a reindex is already running"),
-            "503": _error_response("the content folder is missing, or the reindex could not start"),
-            **auth_errors,
-        },
-    }})
-    add("/admin/tasks/<uid>", "/admin/tasks/{uid}", {"get": {
-        "summary": "The record of one reindex task",
-        "operationId": "task",
-        "security": secured,
-        "parameters": [{"name": "uid", "in": "path", "required": True, "schema": {"type": "string"}}],
-        "responses": {
-            "200": _json_response("the task", {
-                "type": "object", "required": ["ok", "task"], "properties": {"ok": {"const": True}, "task": task_schema},
-            }),
-            "404": _error_response("no such task"),
-            **auth_errors,
-        },
-    }})
+    return {
+        "/admin/reindex": {"post": {
+            "summary": "Start an incremental reindex of the configured content folder",
+            "operationId": "reindex",
+            "security": secured,
+            "responses": {
+                "202": _json_response("started; follow task_url", {
+                    "type": "object",
+                    "required": ["ok", "task", "task_url"],
+                    "properties": {"ok": {"const": True}, "task": task_schema, "task_url": _STR},
+                }),
+                "409": _error_response("a reindex is already running"),
+                "503": _error_response("the content folder is missing, or the reindex could not start"),
+                **auth_errors,
+            },
+        }},
+        "/admin/tasks/<uid>": ("/admin/tasks/{uid}", {"get": {
+            "summary": "The record of one reindex task",
+            "operationId": "task",
+            "security": secured,
+            "parameters": [{"name": "uid", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {
+                "200": _json_response("the task", {
+                    "type": "object", "required": ["ok", "task"], "properties": {"ok": {"const": True}, "task": task_schema},
+                }),
+                "404": _error_response("no such task"),
+                **auth_errors,
+            },
+        }}),
+    }
+
+
+def _paths(app) -> dict:
+    """Every path the app really routes; a spec keyed by a Flask rule whose
+    OpenAPI path differs is given as (path, spec)."""
+    conf = app.config["SEARCHSVC"]
+    shared = _responses(conf)
+    specs = {
+        **_search_paths(conf, shared),
+        **_static_paths(),
+        **_browse_paths(tuple(conf["facets"]), shared),
+        **_service_paths(),
+        **_admin_paths(),
+    }
+    routed = {rule.rule for rule in app.url_map.iter_rules()}
+    paths: dict[str, dict] = {}
+    for rule, spec in specs.items():
+        if rule in routed:
+            path, spec = spec if isinstance(spec, tuple) else (rule, spec)
+            paths[path] = spec
+    return paths
+
+
+def build(app) -> dict:
+    facets = tuple(app.config["SEARCHSVC"]["facets"])
+    paths = _paths(app)
     from .. import __version__
 
     return {
