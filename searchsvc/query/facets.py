@@ -15,7 +15,7 @@ import numpy as np
 
 from ..words import WORD, facet_key
 from .request import SearchRequest
-from .urls import with_params
+from .urls import with_params, without_value
 
 if TYPE_CHECKING:
     from .generation import Generation
@@ -23,10 +23,9 @@ if TYPE_CHECKING:
 
 
 def _toggle_pairs(req: SearchRequest, name: str, value: str, selected: bool) -> list[tuple[str, str]]:
-    pairs = [p for p in req.params() if not (selected and p[0] == name and facet_key(p[1]) == facet_key(value))]
-    if not selected:
-        pairs.append((name, value))
-    return pairs
+    if selected:
+        return without_value(req.params(), name, value)
+    return req.params() + [(name, value)]
 
 
 def filter_docs(gen: Generation, name: str, values: list[str]) -> np.ndarray:

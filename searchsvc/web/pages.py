@@ -17,7 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..query.facets import facet_values
 from ..query.request import InvalidParameter
-from ..query.urls import with_params
+from ..query.urls import with_params, without_value
 from ..words import facet_key
 from .errors import ServiceUnavailable
 from .resources import live_generation, search_dict, settings
@@ -131,7 +131,7 @@ def _view(data: dict, args, facet_names: tuple[str, ...]) -> dict:
         )
         for entry in entries:
             if entry["selected"]:
-                remove = [p for p in state if not (p[0] == name and facet_key(p[1]) == facet_key(str(entry["value"])))]
+                remove = without_value(state, name, str(entry["value"]))
                 chips.append({"name": name, "label": _facet_label(name), "value": entry.get("label") or entry["value"], "url": _url(remove)})
     for key, label in (("from", "From"), ("to", "To")):
         value = args.get(key, "").strip()
