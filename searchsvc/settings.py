@@ -63,6 +63,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_facet_values", 30, "Most values listed per facet in a search response (selected values are always listed); /facets/<facet>.json lists all."),
     Setting("max_prefix_expansions", 64, "Most index terms a `prefix*` word expands to."),
     Setting("synonyms_file", "", "Synonym and acronym groups, one per line (`OMB, Office of Management and Budget`); read at query time, so edits need no reindex. Empty: the list shipped in the package."),
+    Setting("search_settings_dir", "", "Folder of the editors' search settings files (`best-bets.yml`, `routes.yml`); read at query time, so edits need no reindex. Empty: `search/` in the content folder."),
     Setting("summary_keys", ("summary", "excerpt", "deck", "description"), "Comma-separated front-matter keys read as a post's summary, the first usable one wins (else the body's first 40 words); add your generator's (e.g. Eleventy's `excerpt`, Hugo's `description`)."),
     Setting("recency_half_life_days", 0, "Multiply relevance by a freshness decay that halves every this many days (news sites); 0 turns it off."),
     Setting("admin_token", "", "Bearer token for `POST /admin/reindex`; empty (the default) leaves the endpoint off (404)."),
