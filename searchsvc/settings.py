@@ -63,6 +63,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_facet_values", 30, "Most values listed per facet in a search response (selected values are always listed); /facets/<facet>.json lists all."),
     Setting("max_prefix_expansions", 64, "Most index terms a `prefix*` word expands to."),
     Setting("synonyms_file", "", "Synonym and acronym groups, one per line (`OMB, Office of Management and Budget`); read at query time, so edits need no reindex. Empty: the list shipped in the package."),
+    Setting("search_settings_dir", "", "Folder of the editors' search settings files (`best-bets.yml`, `routes.yml`); read at query time, so edits need no reindex. Empty: `search/` in the content folder."),
     Setting("summary_keys", ("summary", "excerpt", "deck", "description"), "Comma-separated front-matter keys read as a post's summary, the first usable one wins (else the body's first 40 words); add your generator's (e.g. Eleventy's `excerpt`, Hugo's `description`)."),
     Setting("sub_results_min_words", 1000, "A matching page of at least this many words (a guide, a handbook: ~4 minutes of reading) lists up to 3 sub-results, its best-matching sections with links to their headings; shorter pages are read whole, their snippet is enough. 0: every page with headings."),
     Setting("recency_half_life_days", 0, "Multiply relevance by a freshness decay that halves every this many days (news sites); 0 turns it off."),
