@@ -22,7 +22,6 @@ import click
 
 from . import settings as settings_mod
 from .index import store
-from .index.build import ReindexFailed, ShrinkRefused, reindex
 from .ingest.sites.base import SiteConfigError
 from .ingest.sites.detect import open_site
 from .settings import SettingsError
@@ -54,6 +53,8 @@ def _content_dir(conf: dict) -> Path:
 
 
 def run_reindex(conf: dict, full: bool, quiet: bool, verbose: bool = False, allow_shrink: bool = False) -> int:
+    from .index.build import ReindexFailed, ShrinkRefused, reindex
+
     content = _content_dir(conf)
     index_dir = Path(conf["index_dir"])
     try:
