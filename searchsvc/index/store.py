@@ -91,30 +91,59 @@ def current_generation(index_dir: Path) -> int | None:
 
 
 def check_permissions(index_dir: Path) -> None:
-    """Refuse an index directory others can write to.
+    """Refuse an index that others could change: the index folder, every
+    generation folder and every file in them must be writable by nobody but
+    their owner, and owned by this user.
 
-    Whoosh's table of contents is a pickle: whoever can write into the
-    directory can make the web process run their code.
+    Whoosh's table of contents is a pickle: whoever can write any file or
+    folder of a generation can make the web process run their code.
     """
     try:
-        info = index_dir.stat()
+        top = index_dir.stat()
     except FileNotFoundError:
         return
+    _check_one(index_dir, top, index_dir)
+    with os.scandir(index_dir) as entries:
+        folders = [e.path for e in entries if not e.is_symlink() and e.is_dir(follow_symlinks=False)]
+    for folder in folders:
+        _check_one(Path(folder), os.lstat(folder), index_dir)
+        with os.scandir(folder) as inner:
+            for entry in inner:
+                if not entry.is_symlink():
+                    _check_one(Path(entry.path), entry.stat(follow_symlinks=False), index_dir)
+
+
+def _check_one(path: Path, info: os.stat_result, index_dir: Path) -> None:
     if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
         raise UnsafeIndexDir(
-            f"index directory {index_dir} is writable by its group or by others "
+            f"index {'directory' if stat.S_ISDIR(info.st_mode) else 'file'} {path} is writable by its group or by others "
             f"(mode {stat.S_IMODE(info.st_mode):04o}); Whoosh's index files are pickles, "
-            f"so that would let them run code here. Fix it with: chmod go-w {index_dir}"
+            f"so that would let them run code here. Fix it with: chmod -R go-w {index_dir}"
         )
     if hasattr(os, "getuid") and info.st_uid != os.getuid() and os.getuid() != 0:
         raise UnsafeIndexDir(
-            f"index directory {index_dir} belongs to another user (uid {info.st_uid}); "
-            f"run searchsvc as that user or give the directory to this one"
+            f"index {'directory' if stat.S_ISDIR(info.st_mode) else 'file'} {path} belongs to another user (uid {info.st_uid}); "
+            f"run searchsvc as that user or give the index to this one: chown -R $(id -u) {index_dir}"
         )
 
 
+def owner_only_writable(directory: Path) -> None:
+    """Take group and other write off a generation and its files, whatever the umask was."""
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            if not entry.is_symlink():
+                mode = stat.S_IMODE(entry.stat(follow_symlinks=False).st_mode)
+                if mode & 0o022:
+                    os.chmod(entry.path, mode & ~0o022)
+    mode = stat.S_IMODE(directory.stat().st_mode)
+    if mode & 0o022:
+        os.chmod(directory, mode & ~0o022)
+
+
 def ensure_index_dir(index_dir: Path) -> None:
-    index_dir.mkdir(mode=0o755, parents=True, exist_ok=True)
+    if not index_dir.exists():
+        index_dir.mkdir(mode=0o755, parents=True, exist_ok=True)
+        owner_only_writable(index_dir)
     check_permissions(index_dir)
 
 
@@ -280,6 +309,7 @@ def remove_leftovers(index_dir: Path) -> list[str]:
 
 def publish(index_dir: Path, building: Path, number: int) -> Path:
     """Make a finished build the live generation, durably and atomically."""
+    owner_only_writable(building)
     fsync_tree(building)
     final = index_dir / gen_name(number)
     os.rename(building, final)
