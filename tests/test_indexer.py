@@ -151,7 +151,7 @@ def test_index_dir_writable_by_others_is_refused(tmp_path):
     index_dir = tmp_path / "index"
     index_dir.mkdir()
     index_dir.chmod(0o777)
-    with pytest.raises(store.UnsafeIndexDir, match="chmod go-w"):
+    with pytest.raises(store.UnsafeIndexDir, match="chmod -R go-w"):
         create_app({"index_dir": str(index_dir)})
     index_dir.chmod(0o750)
     create_app({"index_dir": str(index_dir)})

@@ -39,6 +39,7 @@ def write_task(index_dir: Path, task: dict) -> None:
     directory.mkdir(mode=0o755, exist_ok=True)
     tmp = directory / f".{task['uid']}.{os.getpid()}.tmp"
     store.write_json(tmp, task)
+    store.owner_only_writable(directory)  # the index is refused if others can write it
     os.replace(tmp, directory / f"{task['uid']}.json")
 
 
