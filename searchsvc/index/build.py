@@ -142,7 +142,7 @@ def plan_changes(site: Site, index_dir: Path, settings: Mapping[str, Any], full:
         rel, size, mtime_ns = candidate.rel, candidate.size, candidate.mtime_ns
         found.add(rel)
         old = old_files.get(rel)
-        if old and old[0] == size and old[1] == mtime_ns:
+        if old and old[0] == size and old[1] == mtime_ns and old[2] != "failed":  # a failed file is retried every run
             files[rel] = old
             unchanged.append(rel)
             continue
@@ -178,8 +178,14 @@ class Changes:
     def take(self, result: FileResult) -> None:
         """Sort one parse result in."""
         plan = self.plan
-        self.files[result.id] = result.manifest_entry()
         was_indexed = result.id in plan.changed and plan.old_files[result.id][2] == "indexed"
+        if result.status == "vanished":  # not recorded: the live copy (if any) stays, the next run looks again
+            if result.id in plan.old_files and result.id in plan.changed:
+                self.files[result.id] = plan.old_files[result.id]
+            else:
+                self.files.pop(result.id, None)
+            return
+        self.files[result.id] = result.manifest_entry()
         if result.facets:
             self.facets[result.id] = result.facets
         if result.status == "indexed":

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from ..words import facet_key
 from .facets import facet_order
+from .links import safe_link
 from .snippets import highlight_all, plain, snippet
 from .subresults import sub_results
 
@@ -20,7 +21,7 @@ def hit(gen: Generation, docnum: int, score, terms: set[str], facet_names, sub_r
     values = json.loads(stored.get("facet_values") or "{}")
     result = {
         "id": stored["id"],
-        "url": stored["url"],
+        "url": safe_link(stored["url"]),
         "title": stored["title"],
         "summary": stored["summary"],
         "date": stored["date_iso"],
