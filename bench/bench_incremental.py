@@ -1,6 +1,6 @@
 """Incremental reindex of the x10 corpus (15,440 posts), end to end through the CLI.
 
-    python bench/bench_incremental.py [--workdir /tmp/searchsvc-x10] [--repeat 5] [--no-write]
+    python bench/bench_incremental.py [--layout plain|suffixed] [--workdir DIR] [--repeat 5] [--no-write]
 
 Every figure is the wall time of a whole `searchsvc reindex CONTENT --index
 INDEX --quiet` process, interpreter start included, medians of --repeat:
@@ -53,13 +53,16 @@ def wall(cmd: list[str]) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--workdir", default="/tmp/searchsvc-x10")
+    ap.add_argument("--workdir")
     ap.add_argument("--factor", type=int, default=10)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--layout", choices=("plain", "suffixed"), default="suffixed",
+                    help="plain: ten unchanged copies (c00..c09, default workdir /tmp/searchsvc-plain-x10); suffixed: titles suffixed")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
     machine = common.machine()
-    base, content, index_dir = corpus_and_index(args.factor, Path(args.workdir))
+    args.workdir = args.workdir or (f"/tmp/searchsvc-plain-x{args.factor}" if args.layout == "plain" else f"/tmp/searchsvc-x{args.factor}")
+    base, content, index_dir = corpus_and_index(args.factor, Path(args.workdir), layout=args.layout)
     exe = str(Path(sys.executable).with_name("searchsvc"))
     reindex_cmd = [exe, "reindex", str(content), "--index", str(index_dir), "--quiet"]
     wall(reindex_cmd)  # settle: the index now matches the folder
@@ -91,14 +94,14 @@ def main() -> None:
     ]
     body = (
         f"### Incremental reindex, x{args.factor} ({posts:,} posts)\n\n"
-        f"`python bench/bench_incremental.py --workdir {args.workdir} --repeat {args.repeat}` — "
+        f"`python bench/bench_incremental.py --layout {args.layout} --workdir {args.workdir} --repeat {args.repeat}` — "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {machine}. Wall time of the whole "
         f"`searchsvc reindex CONTENT --index INDEX --quiet` process, interpreter start included; medians of {args.repeat}.\n\n"
         + common.table(["run", "wall time", "target"], rows)
     )
     print(body)
     if not args.no_write:
-        common.write_section(f"incremental-x{args.factor}", body)
+        common.write_section(f"incremental-x{args.factor}" + ("-plain" if args.layout == "plain" else ""), body)
 
 
 if __name__ == "__main__":

@@ -31,13 +31,13 @@ from searchsvc.query.request import parse_args
 from searchsvc.query.generation import IndexHandle
 
 
-def corpus_and_index(factor: int, workdir: Path | None, conf_kw: dict | None = None):
+def corpus_and_index(factor: int, workdir: Path | None, conf_kw: dict | None = None, layout: str = "suffixed"):
     """(content, index_dir), building what is missing; --workdir keeps them for the next run."""
     base = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix=f"searchsvc-bench-q{factor}-"))
     base.mkdir(parents=True, exist_ok=True)
     content = common.CORPUS if factor == 1 else base / "content"
     if factor != 1 and not content.exists():
-        common.make_copies(factor, content)
+        (common.make_plain_copies if layout == "plain" else common.make_copies)(factor, content)
     index_dir = base / "index"
     if not (index_dir / "current").exists():
         t = time.perf_counter()

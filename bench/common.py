@@ -118,6 +118,14 @@ def make_copies(factor: int, dest: Path | None = None, source: Path = CORPUS) ->
     return dest
 
 
+def make_plain_copies(factor: int, dest: Path | None = None, source: Path = CORPUS) -> Path:
+    """``factor`` full copies of the real corpus, copy k in ``c{k:02d}/``, files unchanged (issue 15's layout)."""
+    dest = Path(dest or tempfile.mkdtemp(prefix=f"searchsvc-plain-x{factor}-"))
+    for k in range(factor):
+        shutil.copytree(source, dest / f"c{k:02d}", dirs_exist_ok=True)
+    return dest
+
+
 def reference_parse(content: Path, conf: dict) -> list[Document]:
     """The service's own parse, serial (read, front matter, text): what the FTS5 peer is fed.
 

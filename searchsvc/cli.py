@@ -6,6 +6,10 @@ error (a setting or the site's config cannot work; nothing was written); 3
 nothing published (disk full, unwritable index: the served index is
 unchanged); 4 the new generation would drop more than half the live
 documents (``--allow-shrink`` publishes it); 75 another reindex is running.
+
+Exit codes of ``check-settings``: 0 every entry of the search settings files
+is valid (or there are none); 1 some entries are invalid (each listed as
+file:line: reason; the rest would apply); 2 usage error.
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ import click
 
 from . import settings as settings_mod
 from .index import store
-from .index.build import ReindexFailed, ShrinkRefused, reindex
 from .ingest.sites.base import SiteConfigError
 from .ingest.sites.detect import open_site
 from .settings import SettingsError
@@ -50,6 +53,8 @@ def _content_dir(conf: dict) -> Path:
 
 
 def run_reindex(conf: dict, full: bool, quiet: bool, verbose: bool = False, allow_shrink: bool = False) -> int:
+    from .index.build import ReindexFailed, ShrinkRefused, reindex
+
     content = _content_dir(conf)
     index_dir = Path(conf["index_dir"])
     try:
@@ -91,12 +96,22 @@ def run_reindex(conf: dict, full: bool, quiet: bool, verbose: bool = False, allo
             click.echo(f"warning: {warning}", err=True)
     for rel, reason in report.failed:
         click.echo(f"skipped {rel}: {reason}", err=True)
+    _report_settings_problems(Path(conf.get("search_settings_dir") or Path(site.root) / "search"))
     if verbose:
         for rel, kind, reason in report.skipped:
             click.echo(f"{kind}: {rel}: {reason}", err=True)
     if not quiet or report.failed:
         click.echo(report.summary())
     return EXIT_FAILED_POSTS if report.failed else 0
+
+
+def _report_settings_problems(folder: Path) -> None:
+    """The editors' settings files' invalid entries, as check-settings lists them
+    (they never fail the reindex: the rest of the settings apply)."""
+    from .editorial.files import load
+
+    for problem in load(folder).problems:
+        click.echo(f"search settings: {folder / problem.file}:{problem.line}: {problem.reason}", err=True)
 
 
 def _indexed_content(index_dir: Path) -> str | None:
@@ -214,6 +229,22 @@ def evaluate_command(content_dir, judgments, as_json):
         click.echo(run_command(content_dir, judgments, _settings(), as_json))
     except EvaluateError as exc:
         raise click.UsageError(str(exc)) from None
+
+
+@main.command("check-settings", short_help="Check the editors' search settings files (best bets, routes).")
+@click.argument("settings_dir", type=click.Path(file_okay=False, path_type=Path))
+def check_settings_command(settings_dir):
+    """Report every invalid entry of SETTINGS_DIR/best-bets.yml and routes.yml
+    as file:line: reason; exit 1 if there is any."""
+    from .editorial.files import load
+
+    if not settings_dir.is_dir():
+        raise click.UsageError(f"settings folder '{settings_dir}' does not exist or is not a directory")
+    found = load(settings_dir)
+    for problem in found.problems:
+        click.echo(f"{settings_dir / problem.file}:{problem.line}: {problem.reason}", err=True)
+    click.echo(f"{len(found.best_bets)} best bets, {len(found.routes)} routes, {len(found.problems)} problems")
+    sys.exit(1 if found.problems else 0)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ FORBIDDEN = {
     "index": ("searchsvc.query", "searchsvc.web", "flask", "werkzeug"),
     # the evaluation (searchsvc evaluate) is a command, never a dependency of serving
     "query": ("searchsvc.ingest", "searchsvc.web", "flask", "werkzeug", "searchsvc.evaluation") + BUILDING + ("searchsvc.index.tasks",),
+    # editors' settings files: parsing and validation only, read by the command and the server
+    "editorial": ("searchsvc.index", "searchsvc.query", "searchsvc.web", "searchsvc.ingest", "whoosh", "flask", "werkzeug"),
     "web": ("searchsvc.ingest", "searchsvc.evaluation") + BUILDING,
 }
 

@@ -21,17 +21,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from whoosh import index as whoosh_index
-
 from ..ingest.document import Document
 from ..ingest.sites.base import Site
 from ..ingest.sites.detect import open_site
 from . import integrity, store
 from .manifest import MANIFEST_FORMAT, FileResult, config_fingerprint, display_forms, read_manifest
 from .report import ReindexReport
-from .schema import build_schema, to_fields
-from .segments import PARALLEL_MIN_FILES, build_segments, parse_all
-from .whoosh_internals import open_index, open_writer
+
+# Whoosh, the schema and the parsers are imported where they are used: an
+# unchanged reindex (the common run) needs none of them (issue 15: start-up).
 
 
 class ReindexFailed(Exception):
@@ -88,7 +86,9 @@ def reindex(
         progress = progress_start(len(plan.jobs)) if progress_start else None
         changes = Changes(plan)
         workers = workers or os.cpu_count() or 1
-        if not plan.full:
+        if not plan.full and plan.jobs:
+            from .segments import parse_all
+
             for result in parse_all(site, plan.jobs, progress, workers):
                 changes.take(result)
         if not plan.full and not changes.any():
@@ -142,7 +142,7 @@ def plan_changes(site: Site, index_dir: Path, settings: Mapping[str, Any], full:
         rel, size, mtime_ns = candidate.rel, candidate.size, candidate.mtime_ns
         found.add(rel)
         old = old_files.get(rel)
-        if old and old[0] == size and old[1] == mtime_ns:
+        if old and old[0] == size and old[1] == mtime_ns and old[2] != "failed":  # a failed file is retried every run
             files[rel] = old
             unchanged.append(rel)
             continue
@@ -178,8 +178,14 @@ class Changes:
     def take(self, result: FileResult) -> None:
         """Sort one parse result in."""
         plan = self.plan
-        self.files[result.id] = result.manifest_entry()
         was_indexed = result.id in plan.changed and plan.old_files[result.id][2] == "indexed"
+        if result.status == "vanished":  # not recorded: the live copy (if any) stays, the next run looks again
+            if result.id in plan.old_files and result.id in plan.changed:
+                self.files[result.id] = plan.old_files[result.id]
+            else:
+                self.files.pop(result.id, None)
+            return
+        self.files[result.id] = result.manifest_entry()
         if result.facets:
             self.facets[result.id] = result.facets
         if result.status == "indexed":
@@ -225,6 +231,12 @@ def build_generation(index_dir, site: Site, plan: ChangePlan, changes: Changes, 
     On any failure the building directory is removed and the live
     generation stays as it was.
     """
+    from whoosh import index as whoosh_index
+
+    from .schema import build_schema, to_fields
+    from .segments import PARALLEL_MIN_FILES, build_segments
+    from .whoosh_internals import open_writer
+
     number = (store.generations(index_dir) or [0])[0] + 1
     building = store.building_dir(index_dir, number)
     facets = tuple(site.facets)
@@ -285,6 +297,9 @@ def _check_shrink(plan: ChangePlan, changes: Changes, allow_shrink: bool) -> Non
 
 def _add_while_parsing(writer, site: Site, plan: ChangePlan, changes: Changes, facets, workers, progress) -> None:
     """A full build of few files: each document is written as soon as it is parsed (memory stays flat)."""
+    from .schema import to_fields
+    from .segments import parse_all
+
     for result in parse_all(site, plan.jobs, progress, workers):
         changes.take(result)
         for doc in changes.to_add:
@@ -317,7 +332,7 @@ def write_metadata(building: Path, number: int, plan: ChangePlan, changes: Chang
             "facets": list(plan.site.facets),
             "full": plan.full,
             "files": whoosh_files(building),
-            "checksums": integrity.record(building),
+            "checksums": integrity.record(building, None if plan.full else plan.live_dir),
         },
     )
 
@@ -371,6 +386,8 @@ def generation_intact(path: Path) -> bool:
 
 
 def generation_opens(path: Path) -> bool:
+    from .whoosh_internals import open_index
+
     try:
         _, searcher = open_index(path)
         with searcher:

@@ -39,9 +39,32 @@ def sha256_of(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def record(gen_dir: Path) -> dict[str, dict]:
-    """name -> {"size", "sha256"} of every file of a generation but meta.json."""
-    return {e.name: {"size": e.stat(follow_symlinks=False).st_size, "sha256": sha256_of(e.path)} for e in _files(gen_dir)}
+def record(gen_dir: Path, previous: Path | None = None) -> dict[str, dict]:
+    """name -> {"size", "sha256"} of every file of a generation but meta.json.
+
+    ``previous``: the generation this one was linked from.  A file that is a
+    hard link to the same inode there, with the same size, has the bytes
+    ``previous`` recorded; only the new files are read (an incremental run
+    of one post hashed the whole index again, issue 15).
+    """
+    known = (recorded(previous) or {}) if previous is not None else {}
+    found = {}
+    for entry in _files(gen_dir):
+        info = entry.stat(follow_symlinks=False)
+        want = known.get(entry.name)
+        if want is not None and want.get("size") == info.st_size and _same_inode(info, previous / entry.name):
+            found[entry.name] = {"size": info.st_size, "sha256": want["sha256"]}
+        else:
+            found[entry.name] = {"size": info.st_size, "sha256": sha256_of(entry.path)}
+    return found
+
+
+def _same_inode(info: os.stat_result, other: Path) -> bool:
+    try:
+        theirs = os.stat(other, follow_symlinks=False)
+    except OSError:
+        return False
+    return (theirs.st_dev, theirs.st_ino) == (info.st_dev, info.st_ino)
 
 
 def recorded(gen_dir: Path) -> dict[str, dict] | None:

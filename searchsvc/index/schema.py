@@ -52,6 +52,7 @@ def build_schema(facets: Iterable[str], text: type = StemmedText) -> fields.Sche
         # filters and the year facet read it from a column, per generation.
         day=fields.ID(sortable=True),
         facet_values=fields.STORED(),
+        headings=fields.STORED(),  # query/subresults.py: the sections of long pages
     )
     for name in facets:
         schema.add(facet_field(name), fields.ID())
@@ -79,6 +80,7 @@ def to_fields(doc: Document, facets: Iterable[str]) -> dict:
         "date_iso": doc.date.isoformat(),
         "day": doc.date.strftime("%Y-%m-%d"),
         "facet_values": json.dumps(values, ensure_ascii=False),
+        "headings": json.dumps([[h.level, h.text, h.anchor, h.offset] for h in doc.headings if h.anchor], ensure_ascii=False),
     }
     for name, items in values.items():
         record[facet_field(name)] = [facet_key(v) for v in items]

@@ -16,7 +16,7 @@ from typing import Callable, Iterable
 
 from whoosh import index as whoosh_index
 
-from ..ingest.document import PostError, Skip
+from ..ingest.document import PostError, Skip, Vanished
 from ..ingest.post import load_page
 from ..ingest.sites.base import Site
 from . import store
@@ -41,6 +41,9 @@ def _use_site(site: Site, parent_pid: int | None = None) -> None:
         store.detach_worker(parent_pid)
 
 
+VANISHED = "vanished"  # a FileResult status: listed, gone when read; never recorded
+
+
 def parse_job(args) -> FileResult:
     """(path, settings, id, size, mtime_ns) of a file of the current site -> its FileResult."""
     path, settings, rel, size, mtime_ns = args
@@ -48,6 +51,8 @@ def parse_job(args) -> FileResult:
         doc = load_page(_site, rel, path, settings)
     except Skip as exc:
         return FileResult(rel, size, mtime_ns, exc.kind, exc.reason)
+    except Vanished as exc:
+        return FileResult(rel, size, mtime_ns, VANISHED, str(exc))
     except PostError as exc:
         return FileResult(rel, size, mtime_ns, "failed", str(exc))
     return FileResult(rel, size, mtime_ns, "indexed", document=doc, facets=doc.facets, warnings=doc.warnings)

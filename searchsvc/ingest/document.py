@@ -35,6 +35,10 @@ class PostError(Exception):
     """The file cannot be indexed; ``str(exc)`` is a one-line reason without the file name."""
 
 
+class Vanished(PostError):
+    """The file was listed but was gone when it was read: not a failure, not recorded; the next run sees it."""
+
+
 class Skip(Exception):
     """The site would not publish this file as a searchable page; ``kind`` is one of SKIP_KINDS."""
 

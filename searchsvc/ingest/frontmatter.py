@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 from frontmatter.default_handlers import BaseHandler, SafeLoader, YAMLHandler
 
-from .document import PostError
+from .document import PostError, Vanished
 
 class _TOMLHandler(BaseHandler):
     """``+++`` front matter loaded with the stdlib (frontmatter's own needs ``toml``)."""
@@ -51,7 +51,7 @@ def read_post_file(path: Path, limit: int) -> tuple[bytes, float]:
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
-        raise PostError("file vanished (deleted after it was listed)") from None
+        raise Vanished("file vanished (deleted after it was listed)") from None
     except PermissionError:
         raise PostError("permission denied") from None
     except IsADirectoryError:

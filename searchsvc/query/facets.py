@@ -15,6 +15,7 @@ import numpy as np
 
 from ..words import WORD, facet_key
 from .request import SearchRequest
+from .links import safe_link
 from .urls import with_params, without_value
 
 if TYPE_CHECKING:
@@ -138,7 +139,7 @@ def facets_of(gen, req, base, filter_sets, settings, base_path) -> dict[str, lis
             term = terms.get(key) or {}
             entries.append({
                 "value": value, "label": term.get("label") or value, "count": count, "selected": is_selected,
-                "toggle_url": toggle_url, "term_url": term.get("url"),
+                "toggle_url": toggle_url, "term_url": safe_link(term.get("url")),
             })
         out[name] = entries
     return out

@@ -7,19 +7,21 @@ from typing import TYPE_CHECKING
 
 from ..words import facet_key
 from .facets import facet_order
+from .links import safe_link
 from .snippets import highlight_all, plain, snippet
+from .subresults import sub_results
 
 if TYPE_CHECKING:
     from .generation import Generation
 
 
-def hit(gen: Generation, docnum: int, score, terms: set[str], facet_names) -> dict:
+def hit(gen: Generation, docnum: int, score, terms: set[str], facet_names, sub_results_min_words: int = 1000) -> dict:
     keys = facet_order(gen).keys
     stored = gen.searcher.stored_fields(docnum)
     values = json.loads(stored.get("facet_values") or "{}")
     result = {
         "id": stored["id"],
-        "url": stored["url"],
+        "url": safe_link(stored["url"]),
         "title": stored["title"],
         "summary": stored["summary"],
         "date": stored["date_iso"],
@@ -40,4 +42,5 @@ def hit(gen: Generation, docnum: int, score, terms: set[str], facet_names) -> di
     result["snippet"] = text_snippet or plain(stored["summary"] or stored.get("body", ""))
     result["title_html"] = highlight_all(stored["title"], terms)
     result["score"] = round(score, 4) if score is not None else None
+    result["sub_results"] = sub_results(gen, stored, terms, sub_results_min_words)
     return result

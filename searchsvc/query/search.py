@@ -153,7 +153,8 @@ def run(gen: Generation, req: SearchRequest, settings: Mapping[str, Any], base_p
 
     terms = query_terms(parsed) if parsed is not None else set()
     facet_names = tuple(n for n in gen.facet_names if n != "year")
-    results_out = [hit(gen, d, s, terms, facet_names) for d, s in ranked]
+    min_words = settings.get("sub_results_min_words", 1000)
+    results_out = [hit(gen, d, s, terms, facet_names, min_words) for d, s in ranked]
     facets = facets_of(gen, req, base, filter_sets, settings, base_path)
     next_url = None
     if req.page < pages:

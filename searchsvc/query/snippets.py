@@ -104,6 +104,11 @@ def _matches(text: str, terms: set[str]) -> list[tuple[int, int, str]]:
     return found
 
 
+def matches(text: str, terms: set[str]) -> list[tuple[int, int, str]]:
+    """(start, end, analysed form) of every query word in ``text`` (sub-results count them per section)."""
+    return _matches(text, terms) if text and terms else []
+
+
 def _best_window(matches: list[tuple[int, int, str]]) -> int:
     """Index of the match that starts the window holding the most distinct words."""
     best, best_score = 0, (-1, -1)

@@ -27,6 +27,7 @@ from whoosh.analysis import STOP_WORDS
 
 from ..index.whoosh_internals import open_index
 from ..words import WORD
+from .links import safe_link
 from .urls import with_params
 
 
@@ -288,7 +289,7 @@ def typeahead(gen, q: str, page_path: str = "/search", limit: int = MAX_SUGGESTI
             (starts if " ".join(title.words).startswith(typed) else inside).append(title)
             if len(starts) >= limit:
                 break
-    titles = [{"text": t.text, "kind": "title", "url": t.url} for t in (starts + inside)[:limit]]
+    titles = [{"text": t.text, "kind": "title", "url": safe_link(t.url)} for t in (starts + inside)[:limit] if safe_link(t.url)]
 
     quotas = {"term": 3, "tag": 2, "title": 3}
     groups = {"term": terms, "tag": tags, "title": titles}

@@ -203,10 +203,25 @@
     return { close: close };
   }
 
+  /* A link from the server, checked again before it becomes an href: an
+   * absolute http(s) URL, or null (no javascript:, data:, //host, /\\host). */
+  function safeHref(raw, base) {
+    if (typeof raw !== "string" || !raw || /[\u0000-\u0020\u007f\\]/.test(raw)) return null;
+    if (/^[\/]{2}/.test(raw)) return null;
+    var url;
+    try {
+      url = new URL(raw, base);
+    } catch (error) {
+      return null;
+    }
+    return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+  }
+
   /* A suggestion's URL, made absolute: posts live on the site, searches on the service. */
   function suggestionUrl(suggestion, serviceBase, siteBase) {
-    if (!suggestion.url) return new URL("search?q=" + encodeURIComponent(suggestion.text), serviceBase).href;
-    var url = new URL(suggestion.url, suggestion.kind === "title" ? siteBase : serviceBase);
+    var checked = suggestion.url && safeHref(suggestion.url, suggestion.kind === "title" ? siteBase : serviceBase);
+    if (!checked) return new URL("search?q=" + encodeURIComponent(suggestion.text), serviceBase).href;
+    var url = new URL(checked);
     // Show searches on the page, even if the API hands us its JSON twin.
     url.pathname = url.pathname.replace(/\/search\.json$/, "/search");
     return url.href;
@@ -519,13 +534,29 @@
             : "No results for “" + q + "”";
           data.results.forEach(function (hit) {
             var item = el("li", "searchsvc__hit");
-            var link = el("a", "searchsvc__title", hit.title);
-            link.href = new URL(hit.url, location.href).href;
+            var href = safeHref(hit.url, location.href);
+            var link = el(href ? "a" : "span", "searchsvc__title", hit.title);
+            if (href) link.href = href;
             item.appendChild(link);
             if (hit.date) item.appendChild(el("span", "searchsvc__date", hit.date.slice(0, 10)));
             var snippet = el("p", "searchsvc__snippet");
             appendSnippet(snippet, hit.snippet || "");
             item.appendChild(snippet);
+            if (hit.sub_results && hit.sub_results.length) {
+              /* a long page's best sections, each linked to its heading */
+              var subs = el("ul", "searchsvc__subs");
+              hit.sub_results.forEach(function (sub) {
+                var row = el("li", "searchsvc__sub");
+                var jump = el("a", "searchsvc__sub-title", sub.title);
+                jump.href = new URL(sub.url, location.href).href;
+                row.appendChild(jump);
+                var text = el("span", "searchsvc__sub-snippet");
+                appendSnippet(text, " " + (sub.snippet || ""));
+                row.appendChild(text);
+                subs.appendChild(row);
+              });
+              item.appendChild(subs);
+            }
             hits.appendChild(item);
           });
           var all = new URL("search", service);

@@ -50,6 +50,9 @@ def _hit_schema(facets: tuple[str, ...]) -> dict:
         "snippet": _STR,
         "title_html": _STR,
         "score": {"type": ["number", "null"]},
+        "sub_results": {"type": "array", "maxItems": 3, "items": {
+            "type": "object", "required": ["title", "title_html", "anchor", "url", "snippet"],
+            "properties": {"title": _STR, "title_html": _STR, "anchor": _STR, "url": _STR, "snippet": _STR}}},
     }
     props.update({name: _STR_LIST for name in facets})
     return {"type": "object", "required": ["id", "url", "title"], "properties": props}

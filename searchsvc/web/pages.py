@@ -226,6 +226,8 @@ def search_html():
                 raise
             problems.append(exc.message)
             args = MultiDict([(k, v) for k, v in args.items(multi=True) if k != exc.param])
+    if data.get("route"):
+        return redirect(data["route"]["url"], 302)
     view = _view(data, args, facet_names)
     popular = _popular_tags(POPULAR_TAGS) if data["total"] == 0 else []
     page = render_template("search.html", data=data, view=view, popular=popular, problems=problems)

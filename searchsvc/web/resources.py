@@ -9,6 +9,7 @@ from flask import current_app, request
 from ..query.generation import NoIndex
 from ..query.request import parse_args
 from ..query.search import cached_search
+from . import editorial
 from .errors import ServiceUnavailable
 
 
@@ -34,4 +35,4 @@ def search_dict(base_path: str, args=None) -> dict:
     conf = settings()
     req = parse_args(request.args if args is None else args, conf, conf["facets"])
     with live_generation() as generation:
-        return cached_search(generation, req, conf, base_path)
+        return editorial.apply(cached_search(generation, req, conf, base_path), conf, generation)

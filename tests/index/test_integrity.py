@@ -66,3 +66,22 @@ def test_a_generation_without_a_record_cannot_be_verified(tmp_path):
     del meta["checksums"]
     store.write_json(gen / store.META, meta)
     assert integrity.verify(gen) == [f"{gen.name}: no checksums recorded (built by an older searchsvc); cannot verify"]
+
+
+def test_an_incremental_generation_takes_the_linked_files_checksums_and_hashes_only_its_new_files(tmp_path):
+    gen = _generation(tmp_path)
+    write_post(tmp_path / "site", "posts/c.md", "title: Gamma\ndate: 2016-01-03", "gamma words")
+    report, _ = build(tmp_path / "site", tmp_path / "index")
+    new = tmp_path / "index" / store.gen_name(report.generation)
+    assert not report.full and new != gen
+    assert integrity.verify(new) == []  # every recorded checksum is the file's real one
+    assert integrity.recorded(new) == integrity.record(new)  # same as hashing everything again
+    linked = _largest_segment(gen)
+    assert os.path.samefile(linked, new / linked.name)
+    # The linked file's checksum is the previous generation's record, not a new read:
+    meta = store.read_json(gen / store.META)
+    meta["checksums"][linked.name]["sha256"] = "0" * 64
+    store.write_json(gen / store.META, meta)
+    assert integrity.record(new, gen)[linked.name]["sha256"] == "0" * 64
+    fresh = [name for name in integrity.record(new, gen) if not os.path.exists(gen / name) or not os.path.samefile(gen / name, new / name)]
+    assert "manifest.json" in fresh and integrity.record(new, gen)["manifest.json"] == integrity.record(new)["manifest.json"]
