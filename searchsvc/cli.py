@@ -96,12 +96,22 @@ def run_reindex(conf: dict, full: bool, quiet: bool, verbose: bool = False, allo
             click.echo(f"warning: {warning}", err=True)
     for rel, reason in report.failed:
         click.echo(f"skipped {rel}: {reason}", err=True)
+    _report_settings_problems(Path(conf.get("search_settings_dir") or Path(site.root) / "search"))
     if verbose:
         for rel, kind, reason in report.skipped:
             click.echo(f"{kind}: {rel}: {reason}", err=True)
     if not quiet or report.failed:
         click.echo(report.summary())
     return EXIT_FAILED_POSTS if report.failed else 0
+
+
+def _report_settings_problems(folder: Path) -> None:
+    """The editors' settings files' invalid entries, as check-settings lists them
+    (they never fail the reindex: the rest of the settings apply)."""
+    from .editorial.files import load
+
+    for problem in load(folder).problems:
+        click.echo(f"search settings: {folder / problem.file}:{problem.line}: {problem.reason}", err=True)
 
 
 def _indexed_content(index_dir: Path) -> str | None:

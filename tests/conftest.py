@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -59,10 +61,74 @@ def sample_index(tmp_path_factory):
     return index_dir, report
 
 
+@contextmanager
+def open_app(config: dict, opened: bool = False):
+    """A Flask app over an index that is closed after use.
+
+    ``create_app`` opens the index's files lazily, on the first request; an
+    app made for a module or a session must be ``opened`` at once so that
+    its files exist before the leak check of the test that first uses it
+    takes its count, and are closed when the fixture ends.
+    """
+    app = create_app({"TESTING": True, **config})
+    handle = app.extensions["searchsvc"]
+    if opened:
+        try:
+            handle.release(handle.acquire())
+        except Exception:
+            pass  # no index yet: the tests of that say so themselves
+    try:
+        yield app
+    finally:
+        handle.close()
+
+
+def _open_fds() -> set[str]:
+    fds = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            fds.add(f"{fd} -> {os.readlink(f'/proc/self/fd/{fd}')}")
+        except OSError:
+            pass  # the listing's own descriptor, closed by now
+    return fds
+
+
+def _settle(threads_before: set[threading.Thread]) -> None:
+    deadline = time.monotonic() + 2.0
+    for thread in threading.enumerate():
+        if thread not in threads_before and thread.name.startswith("warm-gen-"):
+            thread.join(max(0.0, deadline - time.monotonic()))
+    gc.collect()
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_fds_or_threads(request):
+    """Every test closes what it opens: files (an index's segments, logs,
+    sockets) and threads.  A leak here is a leak in a long-running worker.
+    Tests whose fixtures hold resources across tests are marked
+    ``keeps_resources``."""
+    if request.node.get_closest_marker("keeps_resources"):
+        yield
+        return
+    fds_before, threads_before = _open_fds(), set(threading.enumerate())
+    yield
+    _settle(threads_before)
+    deadline = time.monotonic() + 2.0
+    while True:
+        leaked_fds = {fd for fd in _open_fds() - fds_before if "/dev/urandom" not in fd}
+        leaked_threads = [t.name for t in threading.enumerate() if t not in threads_before and t.is_alive()]
+        if not (leaked_fds or leaked_threads) or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+        gc.collect()
+    assert sorted(leaked_fds) == [] and leaked_threads == [], "the test leaked files or threads"
+
+
 @pytest.fixture
 def app(sample_index):
     index_dir, _ = sample_index
-    return create_app({"index_dir": str(index_dir), "TESTING": True})
+    with open_app({"index_dir": str(index_dir)}) as app:
+        yield app
 
 
 @pytest.fixture
@@ -84,7 +150,8 @@ def corpus_index(tmp_path_factory):
 @pytest.fixture
 def corpus_client(corpus_index):
     index_dir, _ = corpus_index
-    return create_app({"index_dir": str(index_dir), "TESTING": True}).test_client()
+    with open_app({"index_dir": str(index_dir)}) as app:
+        yield app.test_client()
 
 
 def free_port() -> int:

@@ -62,7 +62,7 @@ def parse_all(site: Site, jobs: list, progress: Callable[[int], None] | None, wo
     _use_site(site)
     if len(jobs) >= PARALLEL_MIN_FILES and workers > 1:
         # detach_worker: a forked worker must not keep the reindex lock (or
-        # run on) after this process is killed (tests/test_crash.py).
+        # run on) after this process is killed (tests/system/test_crash.py).
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_use_site, initargs=(site, os.getpid())) as pool:
             for result in pool.map(parse_job, jobs, chunksize=16):

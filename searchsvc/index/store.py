@@ -150,7 +150,7 @@ def ensure_index_dir(index_dir: Path) -> None:
 # Lock descriptors this process holds.  A forked child (the parse pool)
 # inherits them, and an flock lives while any copy of its descriptor is open:
 # a SIGKILLed reindex whose pool workers survived kept the lock held for ever
-# (found by tests/test_crash.py).  Pool workers call detach_worker().
+# (found by tests/system/test_crash.py).  Pool workers call detach_worker().
 _HELD_LOCK_FDS: set[int] = set()
 _PR_SET_PDEATHSIG = 1
 
@@ -366,7 +366,7 @@ def read_json(path: Path, default=None):
 def write_json(path: Path, data) -> None:
     # ASCII escapes: a file name that is not UTF-8 reaches the manifest as a
     # lone surrogate, which a UTF-8 writer refuses — that crashed a whole
-    # reindex (found by tests/test_hostile_content.py).
+    # reindex (found by tests/system/test_hostile_content.py).
     # dumps, not dump: dump streams through the pure-Python encoder, which
     # took over a second for the manifest of 15,440 posts (BENCHMARKS.md).
     text = json.dumps(data, ensure_ascii=True, separators=(",", ":"))

@@ -107,7 +107,7 @@ def parse_query(q: str, schema, reader, settings: Mapping[str, Any], group=qpars
             parsed = parser.parse(_plain_words(q))
         except Exception:
             # Plain words can still be operators: "NOT NOT NOT a" raised
-            # IndexError here, a 500 (tests/test_hostile_queries.py).
+            # IndexError here, a 500 (tests/system/test_hostile_queries.py).
             # Lower case, Whoosh's operators are ordinary words.
             parsed = parser.parse(_plain_words(q).lower())
     parsed = _bound_expansions(parsed, reader, settings["max_prefix_expansions"]).normalize()

@@ -87,7 +87,7 @@ def _candidates(letters: frozenset[str]) -> re.Pattern | None:
 def _matches(text: str, terms: set[str]) -> list[tuple[int, int, str]]:
     """(start, end, form) of every token of ``text`` whose analysed form is a term, in order.
 
-    = running the analyzer over the text (bench/check_snippet_matches.py, tests/test_perf_contracts.py).
+    = running the analyzer over the text (bench/check_snippet_matches.py, tests/system/test_perf_contracts.py).
     """
     pattern = _candidates(frozenset(t[0] for t in terms if t))
     if pattern is None:

@@ -542,6 +542,21 @@
             var snippet = el("p", "searchsvc__snippet");
             appendSnippet(snippet, hit.snippet || "");
             item.appendChild(snippet);
+            if (hit.sub_results && hit.sub_results.length) {
+              /* a long page's best sections, each linked to its heading */
+              var subs = el("ul", "searchsvc__subs");
+              hit.sub_results.forEach(function (sub) {
+                var row = el("li", "searchsvc__sub");
+                var jump = el("a", "searchsvc__sub-title", sub.title);
+                jump.href = new URL(sub.url, location.href).href;
+                row.appendChild(jump);
+                var text = el("span", "searchsvc__sub-snippet");
+                appendSnippet(text, " " + (sub.snippet || ""));
+                row.appendChild(text);
+                subs.appendChild(row);
+              });
+              item.appendChild(subs);
+            }
             hits.appendChild(item);
           });
           var all = new URL("search", service);

@@ -1,15 +1,22 @@
-"""The editors' settings applied to a search response: a routed query's
-``route: {url}`` (the page redirects to it)."""
+"""The editors' settings applied to a search response: ``best_bets`` (pinned
+pages and links for the query and its synonyms, within their dates) and a
+routed query's ``route: {url}`` (the page redirects to it)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import current_app
 
 from .. import settings as settings_mod
 from ..editorial.files import normalise
 from ..editorial.live import LiveSettings
+from ..query import synonyms
+
+_pages_lock = threading.Lock()
 
 
 def settings_folder(conf, generation) -> Path:
@@ -21,10 +28,50 @@ def settings_folder(conf, generation) -> Path:
     return Path(built_from if built_from else settings_mod.content_dir(conf)) / "search"
 
 
+def _pages(generation) -> dict[str, dict]:
+    """Each live document's stored fields by id, URL and URL path (once per generation)."""
+    cache = current_app.extensions.setdefault("searchsvc.best_bet_pages", {})
+    with _pages_lock:
+        if cache.get("generation") != generation.number:
+            table = {}
+            for stored in generation.searcher.reader().all_stored_fields():
+                table[stored["id"]] = stored
+                table.setdefault(stored["url"], stored)
+                table.setdefault(urlsplit(stored["url"]).path or "/", stored)
+            cache.clear()
+            cache.update(generation=generation.number, table=table)
+        return cache["table"]
+
+
+def _best_bets(found, query: str, conf, generation) -> list[dict]:
+    words = synonyms.words_of(query)
+    if not words:
+        return []
+    wanted = {words, *synonyms.load(conf.get("synonyms_file")).alternatives(words)}
+    today = dt.date.today()
+    out, seen = [], set()
+    for bet in found.best_bets:
+        if not bet.live_on(today) or not any(synonyms.words_of(q) in wanted for q in bet.queries):
+            continue
+        table = _pages(generation) if bet.pages else {}
+        for page in bet.pages:
+            stored = table.get(page) or table.get(urlsplit(page).path if page.startswith(("http:", "https:")) else page)
+            if stored is not None and stored["url"] not in seen:
+                seen.add(stored["url"])
+                out.append({"title": stored["title"], "url": stored["url"], "description": stored.get("summary", ""), "id": stored["id"]})
+        for link in bet.links:
+            if link["url"] not in seen:
+                seen.add(link["url"])
+                out.append({**link, "id": None})
+    return out
+
+
 def apply(data: dict, conf, generation) -> dict:
     live = current_app.extensions.setdefault("searchsvc.editorial", LiveSettings())
     found = live.current(settings_folder(conf, generation))
-    url = found.routes.get(normalise(data.get("query") or "")) if found.routes else None
-    if url is None:
-        return data
-    return {**data, "route": {"url": url}}
+    query = data.get("query") or ""
+    extra = {"best_bets": _best_bets(found, query, conf, generation) if found.best_bets else []}
+    url = found.routes.get(normalise(query)) if found.routes else None
+    if url is not None:
+        extra["route"] = {"url": url}
+    return {**data, **extra}

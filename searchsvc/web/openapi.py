@@ -2,7 +2,7 @@
 
 Built per app, because the facet parameters are settings and the admin
 endpoints exist only when a token is configured; a path is described only if
-the app really routes it.  tests/test_openapi.py runs schemathesis against a
+the app really routes it.  tests/web/test_openapi.py runs schemathesis against a
 running server with this document, so it must stay true: every documented
 status and body shape is checked against what the server sends.
 """

@@ -106,3 +106,18 @@ def test_check_settings_command_exits_0_when_valid_and_2_without_folder(tmp_path
     assert (ok.returncode, ok.stdout, ok.stderr) == (0, "1 best bets, 0 routes, 0 problems\n", "")
     missing = subprocess.run([sys.executable, "-m", "searchsvc.cli", "check-settings", str(tmp_path / "nope")], capture_output=True, text=True)
     assert missing.returncode == 2
+
+
+def test_reindex_lists_the_settings_problems_and_still_publishes(tmp_path):
+    import shutil
+
+    from ..conftest import SAMPLE
+
+    site = tmp_path / "site"
+    shutil.copytree(SAMPLE, site)
+    folder = site / "search"
+    folder.mkdir()
+    (folder / "routes.yml").write_text("- query: a\n  url: /a/\n- query: b\n  url: javascript:x\n", encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "searchsvc.cli", "reindex", str(site), "--index", str(tmp_path / "index"), "-q"], capture_output=True, text=True)
+    assert out.returncode == 0
+    assert f"search settings: {folder}/routes.yml:4: url 'javascript:x' is not a site path or http(s) URL" in out.stderr.splitlines()

@@ -11,7 +11,7 @@ from searchsvc.index.schema import text_analyzer
 from searchsvc.query import ranking
 from searchsvc.query.generation import IndexHandle
 
-from ..conftest import build, conf, write_post
+from ..conftest import build, conf, open_app, write_post
 
 FILLER = "Agencies publish updates about their programs every week. "
 POSTS = {
@@ -45,7 +45,8 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def api(site):
-    return create_app({"index_dir": str(site[1])}).test_client()
+    with open_app({"index_dir": str(site[1])}, opened=True) as app:
+        yield app.test_client()
 
 
 def ids(api, q, **params):

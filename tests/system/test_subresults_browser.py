@@ -23,6 +23,33 @@ pytestmark = [
 ]
 
 
+_HOSTS = []
+
+
+def host_base(base: str) -> str:
+    """A page on localhost (another origin) that includes the service's /embed.js."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    body = f'<!doctype html><html lang="en"><head><title>Guides</title></head><body><main><div id="box"></div><script src="{base}/embed.js" data-target="#box" data-results="inline" data-label="Search guides"></script></main></body></html>'.encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _HOSTS.append(server)
+    return f"http://localhost:{server.server_address[1]}"
+
+
 def test_a_sub_result_link_lands_on_hugos_heading(tmp_path):
     site = tmp_path / "site"
     long_guides.hugo_site(site)
@@ -40,6 +67,16 @@ def test_a_sub_result_link_lands_on_hugos_heading(tmp_path):
                 route.fulfill(path=str(public / path.lstrip("/") / "index.html"))
 
             page.route("https://guides.example.org/**", from_public)
+
+            # The embeddable box on another origin's page lists them too.
+            page.goto(f"{host_base(base)}/host.html")
+            box = page.get_by_label("Search guides")
+            box.fill("screen readers")
+            box.press("Enter")
+            embedded = page.locator(".searchsvc__hit", has=page.locator(".searchsvc__title", has_text="The accessibility handbook"))
+            expect(embedded.locator(".searchsvc__sub-title")).to_have_text(["Screen readers", "Accessibility testing", "Accessibility testing"])
+            expect(embedded.locator(".searchsvc__sub-title").first).to_have_attribute("href", "https://guides.example.org/guides/handbook/#screen-readers")
+            assert embedded.locator(".searchsvc__sub-snippet mark").count() >= 2
             page.goto(f"{base}/search?q=screen+readers")
             result = page.locator("li.result", has=page.locator("a", has_text="The accessibility handbook"))
             subs = result.locator(".result__sub-results .sub-result__title")
@@ -55,3 +92,6 @@ def test_a_sub_result_link_lands_on_hugos_heading(tmp_path):
             assert page.evaluate("window.scrollY") > 500  # the browser jumped down the long page to it
         finally:
             browser.close()
+            for server in _HOSTS:
+                server.shutdown()
+                server.server_close()

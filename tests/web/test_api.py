@@ -6,8 +6,8 @@ import pytest
 
 from searchsvc import create_app
 
-from .conftest import build
-from .site import PUBLISHED_NEWEST_FIRST, make_site
+from ..conftest import build, open_app
+from ..site import PUBLISHED_NEWEST_FIRST, make_site
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +20,8 @@ def site_index(tmp_path_factory):
 
 @pytest.fixture
 def api(site_index):
-    return create_app({"index_dir": str(site_index[0])}).test_client()
+    with open_app({"index_dir": str(site_index[0])}) as app:
+        yield app.test_client()
 
 
 def ids(data):

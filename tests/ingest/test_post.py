@@ -38,8 +38,8 @@ def html_to_text(source: str) -> str:
     return render(source, "html").body
 
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "extraction"
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "digitalgov-2017"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "extraction"
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "digitalgov-2017"
 UTC = dt.timezone.utc
 NOW = dt.datetime(2017, 6, 1, 12, 0, tzinfo=UTC)
 

@@ -14,9 +14,9 @@ from searchsvc import create_app
 from searchsvc.index import store
 from searchsvc.cli import main
 
-from .conftest import build, write_post
-from .liveserver import gunicorn, request
-from .site import make_site
+from ..conftest import build, write_post
+from ..liveserver import gunicorn, request
+from ..site import make_site
 
 TOKEN = "t0ken-with-some-length"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from searchsvc import create_app
-from tests.conftest import load_budget as budget
+from ..conftest import load_budget as budget, open_app
 from searchsvc.query.language import parse_query
 
 TOKEN = "hostile-queries-token"
@@ -68,10 +68,10 @@ BOUND_S = 1.0  # any single request, on a shared 2-core machine
 @pytest.fixture(scope="module")
 def hostile_client(corpus_index):
     index_dir, _ = corpus_index
-    app = create_app({"index_dir": str(index_dir), "admin_token": TOKEN, "content_dir": "/nonexistent"})
-    client = app.test_client()
-    client.get("/search.json?q=warm+up")
-    return client
+    with open_app({"index_dir": str(index_dir), "admin_token": TOKEN, "content_dir": "/nonexistent"}, opened=True) as app:
+        client = app.test_client()
+        client.get("/search.json?q=warm+up")
+        yield client
 
 
 def timed(client, method, url, **kwargs):

@@ -25,8 +25,8 @@ from searchsvc.cli import main
 from searchsvc.index.build import reindex
 from searchsvc.query.generation import IndexHandle
 
-from .conftest import build, conf, searchsvc_exe, write_post
-from .site import make_site
+from ..conftest import build, conf, searchsvc_exe, write_post
+from ..site import make_site
 
 SEED = int(os.environ.get("SEARCHSVC_TEST_SEED") or random.SystemRandom().randrange(1 << 30))
 KILL_RUNS = 30

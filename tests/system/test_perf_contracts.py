@@ -27,7 +27,7 @@ from searchsvc.query.request import parse_args
 from searchsvc.index.schema import text_analyzer
 from searchsvc.query.generation import IndexHandle
 
-from .conftest import build, conf, write_post
+from ..conftest import build, conf, write_post
 
 QUERIES = [
     "mobile apps",
@@ -58,6 +58,7 @@ def _request(settings, **params):
     return parse_args(MultiDict(params), settings, settings["facets"])
 
 
+@pytest.mark.keeps_resources  # the module's generation opens segment files on first use
 @pytest.mark.parametrize("tag", [None, "Mobile"])
 def test_top_ten_equals_an_exhaustive_ranking(corpus_generation, tag):
     """The page of hits is the head of a ranking of every match, filters applied."""
@@ -78,6 +79,7 @@ def test_top_ten_equals_an_exhaustive_ranking(corpus_generation, tag):
         assert len(served) == min(10, count)
 
 
+@pytest.mark.keeps_resources  # the module's generation opens segment files on first use
 def test_later_pages_equal_an_exhaustive_ranking(corpus_generation):
     """Page 2 and 3 (a wider window for the bonus re-rank) continue the same ranking."""
     generation, settings = corpus_generation
@@ -91,6 +93,7 @@ def test_later_pages_equal_an_exhaustive_ranking(corpus_generation):
             assert [hit["id"] for hit in served] == everything[(page - 1) * 10 : page * 10], (q, page)
 
 
+@pytest.mark.keeps_resources  # the module's generation opens segment files on first use
 def test_facet_counts_and_date_order_equal_a_count_over_stored_fields(corpus_generation):
     generation, settings = corpus_generation
     searcher = generation.searcher
@@ -116,6 +119,7 @@ def test_facet_counts_and_date_order_equal_a_count_over_stored_fields(corpus_gen
         assert min(shown.values()) >= max([c for v, c in counts.items() if v not in shown] or [0])
 
 
+@pytest.mark.keeps_resources  # the module's generation opens segment files on first use
 def test_query_language_top_ten_equals_an_exhaustive_ranking_of_whooshs_matches(corpus_generation):
     """Whoosh matches the query language (plus its words' typo corrections and synonyms); the one model ranks every match."""
     generation, settings = corpus_generation
@@ -265,6 +269,7 @@ def test_an_index_without_posts_answers_every_kind_of_request(tmp_path):
         assert listed == ([("tags", "Money", 0, True)] if "tags=" in query else []), query
 
 
+@pytest.mark.keeps_resources  # the module's generation opens segment files on first use
 def test_postings_read_a_block_at_a_time_equal_whoosh_items(corpus_generation, tmp_path):
     """search._read_posting = Whoosh's items_as("weight"), on the corpus and on an index with a deleted post."""
     generation, _ = corpus_generation

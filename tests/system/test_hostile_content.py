@@ -18,7 +18,7 @@ from searchsvc import create_app
 from searchsvc.cli import main
 from searchsvc.index.build import reindex
 
-from .conftest import conf
+from ..conftest import conf
 
 BOMB = "".join(
     f"{name}: &{name} [{', '.join([prev] * 9)}]\n"

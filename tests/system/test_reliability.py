@@ -16,8 +16,8 @@ import pytest
 
 from searchsvc import create_app
 
-from .conftest import build, write_post
-from .liveserver import fd_count, gunicorn, request, worker_pids
+from ..conftest import build, write_post
+from ..liveserver import fd_count, gunicorn, request, worker_pids
 
 BASE_POSTS = 120
 EXTRA_POSTS = 30

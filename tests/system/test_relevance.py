@@ -16,7 +16,7 @@ from searchsvc import create_app
 from searchsvc.evaluation.judged import load
 from searchsvc.evaluation.run import evaluate, summary
 
-from .conftest import build, conf, write_post
+from ..conftest import build, conf, open_app, write_post
 
 FILLER = "Agencies publish updates about their programs every week. "
 TRANSCRIPT = "Welcome everyone to the town hall. Our speakers today came from four offices. " * 4 + " ".join(
@@ -59,7 +59,8 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def api(site):
-    return create_app({"index_dir": str(site)}).test_client()
+    with open_app({"index_dir": str(site)}, opened=True) as app:
+        yield app.test_client()
 
 
 def search(api, q, **params):
@@ -200,10 +201,10 @@ def test_snippet_is_a_cut_passage_with_ellipses(api):
 
 # --- the judged sets: a regression gate -----------------------------------------------
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SHARED = Path(__file__).resolve().parents[3] / "shared"
 JUDGED_SETS = {
     # name: (content folder, judged-set file)
-    "digitalgov-2017": (SHARED / "corpus" / "digitalgov-2017", Path(__file__).parent / "relevance" / "digitalgov-2017.json"),
+    "digitalgov-2017": (SHARED / "corpus" / "digitalgov-2017", Path(__file__).parents[1] / "relevance" / "digitalgov-2017.json"),
     "18f": (SHARED / "corpus" / "18f-blog", SHARED / "relevance" / "18f.json"),
 }
 # Recorded with `searchsvc evaluate` (README "Measuring ranking"); a drop of

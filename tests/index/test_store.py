@@ -13,8 +13,8 @@ from searchsvc.index import store
 from searchsvc.cli import main
 from searchsvc.index.build import reindex
 
-from .conftest import build, conf, write_post
-from .site import BROKEN, make_site
+from ..conftest import build, conf, write_post
+from ..site import BROKEN, make_site
 
 
 def search_ids(index_dir, q="", **params):

@@ -8,7 +8,7 @@ import frontmatter
 
 from searchsvc.words import facet_key
 
-from .conftest import CORPUS
+from ..conftest import CORPUS
 
 
 def test_full_reindex_of_the_real_corpus(corpus_index):

@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup
 
 from searchsvc import create_app
 
-from .conftest import build, write_post
+from ..conftest import build, open_app, write_post
 
 XSS = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>']
 
@@ -325,7 +325,8 @@ def hostile_client(tmp_path_factory):
     write_post(root, "posts/2017-01-01-friendly.md", "title: A friendly post\ndate: 2017-01-01\ntags: [plain]", "Nothing hostile.")
     index_dir = tmp_path_factory.mktemp("hostile-index")
     build(root, index_dir)
-    return create_app({"index_dir": str(index_dir), "TESTING": True}).test_client()
+    with open_app({"index_dir": str(index_dir)}, opened=True) as app:
+        yield app.test_client()
 
 
 def test_hostile_posts_render_as_text(hostile_client):

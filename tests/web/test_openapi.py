@@ -14,8 +14,8 @@ import pytest
 
 from searchsvc import create_app
 
-from .conftest import SAMPLE, build
-from .liveserver import gunicorn, request
+from ..conftest import SAMPLE, build
+from ..liveserver import gunicorn, request
 
 TOKEN = "openapi-test-token"
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
