@@ -2,7 +2,7 @@
 
 A link is safe when it is an http(s) URL with a host, or a path that cannot
 become scheme-relative or take a scheme: after percent-decoding (repeatedly)
-it has no control characters or spaces, no backslash, does not start with
+it has no control characters, no backslash, does not start with
 ``//``, and any ``:`` comes after a ``/``, ``?`` or ``#``.  Whatever built the
 URL (``url``/``permalink`` front matter, ``url_pattern``, a generator's
 permalinks, term pages), an unsafe one is never written as an ``href``.
@@ -14,6 +14,9 @@ import re
 from urllib.parse import unquote
 
 _CONTROLS = re.compile(r"[\x00-\x20\x7f-\x9f\u2028\u2029]")
+# A decoded space is a generator's real URL (Hugo and Jekyll write %20 for a
+# folder or category with a space); a raw one never is.
+_DECODED_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _HTTP = re.compile(r"https?://[^/\\?#@\s]+(?:[/?#]|$)", re.IGNORECASE)
 
 
@@ -30,9 +33,9 @@ def is_safe_link(url: object) -> bool:
     if not isinstance(url, str) or not url:
         return False
     plain = _decoded(url)
-    if _CONTROLS.search(url) or _CONTROLS.search(plain) or "\\" in plain:
+    if _CONTROLS.search(url) or _DECODED_CONTROLS.search(plain) or "\\" in plain:
         return False
-    if _HTTP.match(url) and _HTTP.match(plain):
+    if _HTTP.match(url) and _HTTP.match(plain.replace(" ", "%20")):
         return True
     if plain.startswith("//") or url.startswith("//"):
         return False
