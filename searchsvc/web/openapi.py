@@ -76,6 +76,7 @@ def _search_schema(facets: tuple[str, ...]) -> dict:
             "pages": {"type": "integer", "minimum": 0},
             "sort": {"enum": ["relevance", "newest", "oldest"]},
             "took_ms": {"type": "number"},
+            "truncated": {"type": "boolean", "description": "true when the query's time limit (query_time_limit_ms) cut the answer short"},
             "results": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
             "facets": {"type": "object", "additionalProperties": {"type": "array", "items": facet_value}},
             "suggestion": {},
