@@ -70,8 +70,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("summary_keys", ("summary", "excerpt", "deck", "description"), "Comma-separated front-matter keys read as a post's summary, the first usable one wins (else the body's first 40 words); add your generator's (e.g. Eleventy's `excerpt`, Hugo's `description`)."),
     Setting("sub_results_min_words", 1000, "A matching page of at least this many words (a guide, a handbook: ~4 minutes of reading) lists up to 3 sub-results, its best-matching sections with links to their headings; shorter pages are read whole, their snippet is enough. 0: every page with headings."),
     Setting("recency_half_life_days", 0, "Multiply relevance by a freshness decay that halves every this many days (news sites); 0 turns it off."),
-    Setting("admin_token", "", "Bearer token for `POST /admin/reindex`; empty (the default) leaves the endpoint off (404)."),
+    Setting("admin_token", "", "Bearer token for `POST /admin/reindex` and `POST /admin/generations`; empty (the default) leaves the endpoint off (404)."),
     Setting("max_request_bytes", 16 * 1024, "Largest request body accepted (larger: 413); search needs none."),
+    Setting("max_generation_upload_bytes", 2 * 1024 * 1024 * 1024, "Largest packed generation `POST /admin/generations` accepts, in bytes (larger: 413, nothing installed)."),
+    Setting("replica", False, "Serve only generations published to this index folder (`searchsvc publish`, `POST /admin/generations`); never build one. Nothing published yet: 503 saying so."),
 )
 
 DEFAULTS = {s.name: s.default for s in SETTINGS}
