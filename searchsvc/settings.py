@@ -64,6 +64,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_prefix_expansions", 64, "Most index terms a `prefix*` word expands to."),
     Setting("max_expanded_terms", 128, "Most index terms a whole query may read, its words, `prefix*` expansions, typo corrections and synonyms together; several `prefix*` words share it equally."),
     Setting("max_phrase_words", 12, "Most words a quoted phrase may hold (more: 400)."),
+    Setting("max_concurrent_searches", 4, "Most searches one worker process runs at once; more wait up to `search_queue_ms`, then answer 503 with `Retry-After`. 0: no limit."),
+    Setting("search_queue_ms", 100, "Milliseconds a search waits for one of the `max_concurrent_searches` places before answering 503."),
     Setting("query_time_limit_ms", 200, "CPU milliseconds a search may spend matching and scoring; past it the answer is what was found so far, marked `\"truncated\": true` (nothing found yet: 400). 0: no limit."),
     Setting("synonyms_file", "", "Synonym and acronym groups, one per line (`OMB, Office of Management and Budget`); read at query time, so edits need no reindex. Empty: the list shipped in the package."),
     Setting("search_settings_dir", "", "Folder of the editors' search settings files (`best-bets.yml`, `routes.yml`); read at query time, so edits need no reindex. Empty: `search/` in the content folder."),

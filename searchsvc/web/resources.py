@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 
 from flask import current_app, request
@@ -31,8 +32,38 @@ def settings():
     return current_app.config["SEARCHSVC"]
 
 
+class Busy(ServiceUnavailable):
+    """Every search place of this worker is taken (max_concurrent_searches): 503 with Retry-After."""
+
+    retry_after = 1
+
+
+_GATE_LOCK = threading.Lock()
+
+
+@contextmanager
+def search_place(conf):
+    """One of the worker's ``max_concurrent_searches`` places, waited for at most ``search_queue_ms``.
+
+    A client sending expensive queries then fills the places and gets 503s,
+    instead of queueing everyone else's searches behind its own without end.
+    """
+    limit = conf.get("max_concurrent_searches") or 0
+    if limit <= 0:
+        yield
+        return
+    with _GATE_LOCK:
+        gate = current_app.extensions.setdefault("searchsvc_search_places", threading.BoundedSemaphore(limit))
+    if not gate.acquire(timeout=(conf.get("search_queue_ms") or 0) / 1000.0):
+        raise Busy(f"too many searches at once (setting max_concurrent_searches: {limit}); retry in a second")
+    try:
+        yield
+    finally:
+        gate.release()
+
+
 def search_dict(base_path: str, args=None) -> dict:
     conf = settings()
     req = parse_args(request.args if args is None else args, conf, conf["facets"])
-    with live_generation() as generation:
+    with search_place(conf), live_generation() as generation:
         return editorial.apply(cached_search(generation, req, conf, base_path), conf, generation)
