@@ -46,6 +46,7 @@ def generation(corpus_index):
     settings = conf(index_dir=str(corpus_index[0]))
     handle = IndexHandle(corpus_index[0], settings["facets"])
     gen = handle.acquire()
+    cpu_of(gen, settings, "goverment")  # the typo vocabulary is built once per generation, not per query
     yield gen, settings
     handle.release(gen)
     handle.close()
