@@ -252,7 +252,8 @@ def check_settings_command(settings_dir):
 @click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), help="Index folder (its analytics.sqlite3).")
 @click.option("--days", default=7, show_default=True, type=click.IntRange(1, 3660), help="How many days back, today included.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"days", "top", "zero_results", "no_clicks", "rising"} as JSON.')
-def stats_command(index_dir, days, as_json):
+@click.option("--suggest", is_flag=True, help="Draft a fix (synonym, best bet or route) for each frequent zero-result or unclicked query, as YAML to review.")
+def stats_command(index_dir, days, as_json, suggest):
     """Report the searches counted by the server (setting analytics).
 
     A query searched fewer than 5 times in a day is never shown.
@@ -265,10 +266,25 @@ def stats_command(index_dir, days, as_json):
 
     conf = _settings(index_dir=str(index_dir) if index_dir else None)
     data = report.stats(Path(conf["index_dir"]), days)
+    if suggest:
+        click.echo(_draft_fixes(conf, data), nl=False)
+        return
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
     click.echo(report.as_text(data, report.dropped(Path(conf["index_dir"]), days)))
+
+
+def _draft_fixes(conf: dict, data: dict) -> str:
+    from . import create_app
+    from .analytics.drafts import draft
+
+    app = create_app({**conf, "analytics": False})  # the drafts' own searches are not visitors'
+    try:
+        with app.test_client() as client:
+            return draft(data, lambda q: client.get("/search.json", query_string={"q": q}).get_json() or {})
+    finally:
+        app.extensions["searchsvc"].close()
 
 
 if __name__ == "__main__":

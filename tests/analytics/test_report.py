@@ -6,6 +6,8 @@ import datetime as dt
 import json
 import subprocess
 
+import yaml
+
 from searchsvc.analytics import report
 from searchsvc.analytics.recorder import Recorder
 
@@ -72,3 +74,44 @@ def test_the_stats_command_prints_the_json_and_the_table(tmp_path):
     text = subprocess.run([searchsvc_exe(), "stats", "--index", str(tmp_path)], capture_output=True, text=True, check=True).stdout
     assert "Queries with no results:\n      42  recieve payments  (0 results)" in text
     assert "my own name" not in text
+
+
+def test_suggest_drafts_a_synonym_a_best_bet_and_a_route(tmp_path):
+    from ..conftest import SAMPLE, build
+
+    index_dir = tmp_path / "index"
+    build(SAMPLE, index_dir)
+    recorder = Recorder(index_dir, 1000, 3650)
+    for age in range(7):
+        day = TODAY - dt.timedelta(days=age)
+        for _ in range(8):
+            recorder.search("accesibility", 0, day=day)  # counted before the service corrected typos
+        for _ in range(5):
+            recorder.search("zzyzxq", 0, day=day)
+        for _ in range(6):
+            recorder.search("dap", 5, day=day)
+    recorder.click("dap", 1, day=TODAY - dt.timedelta(days=30))  # outside the week
+    recorder.close()
+    out = subprocess.run([searchsvc_exe(), "stats", "--index", str(index_dir), "--suggest"], capture_output=True, text=True, check=True).stdout
+    assert out == (
+        "# ---- search/synonyms.yml: add ----\n"
+        "# 56 searches found nothing; \"accessibility\" finds 12\n"
+        "- [accesibility, accessibility]\n"
+        "\n"
+        "# ---- search/best-bets.yml: add ----\n"
+        "# 35 searches found nothing, and no spelling correction was found\n"
+        "- query: zzyzxq\n"
+        "  pages: []            # the page visitors want: a document id or site URL\n"
+        "# 42 searches, 5 results, none followed; the top results now:\n"
+        "  #   posts/2016/2016-05-17-reading-your-dap-dashboard.md   (Reading Your DAP Dashboard: Five Reports Worth a Weekly Look)\n"
+        "  #   posts/2017/2017-07-18-dap-office-hours.md   (Join Us for Digital Analytics Program Office Hours)\n"
+        "  #   posts/2017/2017-08-08-digital-analytics-program-guide.md   (The Digital Analytics Program: A Guide for New Agency Partners)\n"
+        "- query: dap\n"
+        "  pages: []            # the page visitors want\n"
+        "\n"
+        "# ---- search/routes.yml: add ----\n"
+        "# - query: zzyzxq\n"
+        "#   url: https://   # or send the query straight to one page\n"
+    )
+    assert yaml.safe_load(out.split("# ---- search/best-bets.yml")[0]) == [["accesibility", "accessibility"]]
+    assert [b["query"] for b in yaml.safe_load(out.split("# ---- search/routes.yml")[0].split("best-bets.yml: add ----")[1])] == ["zzyzxq", "dap"]
