@@ -4,11 +4,11 @@
 bounded queue (``put_nowait``): when the queue is full the count is dropped
 (and the drop itself counted), so a slow or locked database can never slow
 or fail a search.  A writer thread sums what is queued into one batch and
-adds it to the database in one transaction, at most every
-``BATCH_SECONDS``.  It runs only while there is something to write: it is
-started by an event and ends ``IDLE_SECONDS`` after the last one, closing
-the database, so an idle worker (or a test's app) holds no thread and no
-file.  The process id is checked, so a gunicorn worker forked from a
+adds it to the database in one transaction (under load, at most one every
+``BATCH_SECONDS``).  It runs only while there is something to write: it is
+started by an event and ends ``IDLE_SECONDS`` after the last one, and it
+opens the database per batch, so an idle worker (or a test's app) holds no
+thread and no file.  The process id is checked, so a gunicorn worker forked from a
 preloaded master starts its own.
 """
 
@@ -89,37 +89,37 @@ class Recorder:
 
     # -- the writer thread ------------------------------------------------
     def _run(self) -> None:
-        try:
-            conn = store.connect(self.index_dir)
-            if not self._pruned:
-                self._pruned = True
-                store.prune(conn, self.retention_days)
-        except (OSError, sqlite3.Error) as exc:
-            print(f"searchsvc analytics: cannot open {store.path_of(self.index_dir)}: {exc}", file=sys.stderr)
-            conn = None
-        try:
-            while self._write_batch(conn):
+        while True:
+            searches: dict = {}
+            clicks: dict = {}
+            if not self._write_batch(searches, clicks):
+                return
+            # Under load, let the next batch gather instead of one write per search.
+            if len(searches) + len(clicks) > 1 or self._queue.qsize() > 1:
                 time.sleep(BATCH_SECONDS)
-        finally:
-            if conn is not None:
-                conn.close()
 
-    def _write_batch(self, conn) -> bool:
+    def _write_batch(self, searches: dict, clicks: dict) -> bool:
         """Write one batch; False when there is nothing left and the thread should end."""
-        searches: dict = {}
-        clicks: dict = {}
         stop = self._collect(searches, clicks)
         with self._lock:
             dropped, self._dropped = self._dropped, {}
             if not stop and not (searches or clicks or dropped) and self._queue.empty():
                 self._thread = None
                 return False
-        if conn is not None and (searches or clicks or dropped):
+        if searches or clicks or dropped:
+            # Opened per batch: between batches a worker holds no file of it.
             try:
-                store.write_batch(conn, searches, clicks, dropped)
-            except sqlite3.Error as exc:
+                conn = store.connect(self.index_dir)
+                try:
+                    if not self._pruned:
+                        self._pruned = True
+                        store.prune(conn, self.retention_days)
+                    store.write_batch(conn, searches, clicks, dropped)
+                finally:
+                    conn.close()
+            except (OSError, sqlite3.Error) as exc:
                 # Lost rather than kept, so memory stays bounded; the loss is counted as drops.
-                print(f"searchsvc analytics: a batch was not written: {exc}", file=sys.stderr)
+                print(f"searchsvc analytics: a batch was not written to {store.path_of(self.index_dir)}: {exc}", file=sys.stderr)
                 with self._lock:
                     for (day, _), (n, _) in searches.items():
                         self._dropped[day] = self._dropped.get(day, 0) + n
