@@ -157,13 +157,17 @@ def reindex_command(content_dir, index_dir, full, quiet, verbose, allow_shrink):
 @click.option("--content", "content_dir", type=click.Path(file_okay=False, path_type=Path), help="Site or content folder to serve (indexed first when the index holds another or none).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
-def serve_command(index_dir, content_dir, host, port):
+@click.option("--replica", is_flag=True, default=None, help="Never build: serve only what 'searchsvc publish' or POST /admin/generations put in the index folder (503 until then).")
+def serve_command(index_dir, content_dir, host, port, replica):
     """Serve /search.json and /search; for production use gunicorn wsgi:app."""
-    conf = _settings(content_dir=str(content_dir) if content_dir else None, index_dir=str(index_dir) if index_dir else None)
+    conf = _settings(content_dir=str(content_dir) if content_dir else None, index_dir=str(index_dir) if index_dir else None, replica=replica or None)
     index = Path(conf["index_dir"])
     built_from = _indexed_content(index)
     wanted = settings_mod.content_dir(conf)
-    if built_from is None:
+    if conf["replica"]:
+        if built_from is None:
+            click.echo(f"Replica: nothing published to {index} yet; answering 503 until a generation is published.", err=True)
+    elif built_from is None:
         click.echo(f"No index in {index} yet; indexing {wanted} first.", err=True)
         code = run_reindex(conf, full=True, quiet=False)
         if code not in (0, EXIT_FAILED_POSTS):
@@ -179,6 +183,39 @@ def serve_command(index_dir, content_dir, host, port):
     app = create_app(conf)
     click.echo(f"Serving on http://{host}:{port}/  (try http://{host}:{port}/search.json?q=customer+experience)", err=True)
     app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@main.command("publish", short_help="Copy the live generation to replicas' index folders and switch it live there.")
+@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), help="Index folder of the build host.")
+@click.option("--to", "dests", required=True, multiple=True, type=click.Path(file_okay=False, path_type=Path), help="A replica's index folder (repeat for several).")
+def publish_command(index_dir, dests):
+    """Install the live generation of --index in each --to folder: only the
+    files it lacks (hard links on the same filesystem), every file checked
+    against the size and SHA-256 recorded at build, then switched atomically.
+    Exit 3 if any replica was not switched (it serves what it served before)."""
+    from .index.publish import PublishError, install, live_generation_dir
+
+    conf = _settings(index_dir=str(index_dir) if index_dir else None)
+    try:
+        source = live_generation_dir(Path(conf["index_dir"]))
+    except PublishError as exc:
+        click.echo(f"searchsvc publish: {exc}", err=True)
+        sys.exit(EXIT_NOT_PUBLISHED)
+    code = 0
+    for dest in dests:
+        try:
+            done = install(source, dest)
+        except store.ReindexRunning as exc:
+            click.echo(f"searchsvc publish: {dest}: {exc}", err=True)
+            code = code or EXIT_BUSY
+            continue
+        except (PublishError, OSError, store.UnsafeIndexDir) as exc:
+            click.echo(f"searchsvc publish: {dest}: {exc}; it serves what it served before", err=True)
+            code = EXIT_NOT_PUBLISHED
+            continue
+        state = "already live" if done["already_live"] else f"{done['reused']} kept, {done['linked']} linked, {done['copied']} copied"
+        click.echo(f"{dest}: generation {done['generation']} live ({state})")
+    sys.exit(code)
 
 
 @main.command("search", short_help="Search the index from the shell.")

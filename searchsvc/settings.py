@@ -62,16 +62,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_page", 1000, "Largest `page` accepted (deep pages cost time and nobody reads them)."),
     Setting("max_facet_values", 30, "Most values listed per facet in a search response (selected values are always listed); /facets/<facet>.json lists all."),
     Setting("max_prefix_expansions", 64, "Most index terms a `prefix*` word expands to."),
+    Setting("max_expanded_terms", 128, "Most index terms a whole query may read, its words, `prefix*` expansions, typo corrections and synonyms together; several `prefix*` words share it equally."),
+    Setting("max_phrase_words", 12, "Most words a quoted phrase may hold (more: 400)."),
+    Setting("query_time_limit_ms", 200, "CPU milliseconds a search may spend matching and scoring; past it the answer is what was found so far, marked `\"truncated\": true` (nothing found yet: 400). 0: no limit."),
     Setting("synonyms_file", "", "Synonym and acronym groups, one per line (`OMB, Office of Management and Budget`); read at query time, so edits need no reindex. Empty: the list shipped in the package."),
     Setting("search_settings_dir", "", "Folder of the editors' search settings files (`best-bets.yml`, `routes.yml`); read at query time, so edits need no reindex. Empty: `search/` in the content folder."),
     Setting("summary_keys", ("summary", "excerpt", "deck", "description"), "Comma-separated front-matter keys read as a post's summary, the first usable one wins (else the body's first 40 words); add your generator's (e.g. Eleventy's `excerpt`, Hugo's `description`)."),
     Setting("sub_results_min_words", 1000, "A matching page of at least this many words (a guide, a handbook: ~4 minutes of reading) lists up to 3 sub-results, its best-matching sections with links to their headings; shorter pages are read whole, their snippet is enough. 0: every page with headings."),
     Setting("recency_half_life_days", 0, "Multiply relevance by a freshness decay that halves every this many days (news sites); 0 turns it off."),
-    Setting("admin_token", "", "Bearer token for `POST /admin/reindex`; empty (the default) leaves the endpoint off (404)."),
+    Setting("admin_token", "", "Bearer token for `POST /admin/reindex` and `POST /admin/generations`; empty (the default) leaves the endpoint off (404)."),
     Setting("analytics", True, "Count searches and result clicks (aggregate counts per query and day, nothing about the visitor) in the index folder's analytics.sqlite3, for `searchsvc stats` and /admin/stats; false turns it off."),
     Setting("analytics_retention_days", 90, "Days of search counts kept; older days are deleted when a server process starts."),
     Setting("analytics_queue_size", 10000, "Searches and clicks waiting to be written, per server process; when full, counts are dropped (and the drops counted), never the search."),
     Setting("max_request_bytes", 16 * 1024, "Largest request body accepted (larger: 413); search needs none."),
+    Setting("max_generation_upload_bytes", 2 * 1024 * 1024 * 1024, "Largest packed generation `POST /admin/generations` accepts, in bytes (larger: 413, nothing installed)."),
+    Setting("replica", False, "Serve only generations published to this index folder (`searchsvc publish`, `POST /admin/generations`); never build one. Nothing published yet: 503 saying so."),
 )
 
 DEFAULTS = {s.name: s.default for s in SETTINGS}

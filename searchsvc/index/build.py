@@ -24,7 +24,7 @@ from typing import Any, Callable, Mapping
 from ..ingest.document import Document
 from ..ingest.sites.base import Site
 from ..ingest.sites.detect import open_site
-from . import integrity, store
+from . import integrity, provenance, store
 from .manifest import MANIFEST_FORMAT, FileResult, config_fingerprint, display_forms, read_manifest
 from .report import ReindexReport
 
@@ -333,6 +333,7 @@ def write_metadata(building: Path, number: int, plan: ChangePlan, changes: Chang
             "full": plan.full,
             "files": whoosh_files(building),
             "checksums": integrity.record(building, None if plan.full else plan.live_dir),
+            **provenance.at_build(plan.site.root, changes.files),
         },
     )
 

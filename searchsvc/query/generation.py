@@ -194,6 +194,7 @@ class IndexHandle:
         self._target: int | None = None  # what `current` pointed at when we last looked
         self.state = IndexState()
         self.closers: list = []  # what else the app holds open for as long as this handle (the analytics writer)
+        self.empty_message: str | None = None  # what a replica says before anything is published
 
     def _open(self) -> Generation:
         """Open the current generation, falling back to older complete ones."""
@@ -215,7 +216,7 @@ class IndexHandle:
         self.state = IndexState("degraded" if problems else "ok", problems)
         if problems:
             raise NoIndex("no generation of the index can be read; run 'searchsvc reindex --full'")
-        raise NoIndex(f"there is no index in {self.index_dir}; run 'searchsvc reindex' to build it")
+        raise NoIndex(self.empty_message or f"there is no index in {self.index_dir}; run 'searchsvc reindex' to build it")
 
     def acquire(self) -> Generation:
         target = store.current_generation(self.index_dir)

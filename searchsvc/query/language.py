@@ -22,6 +22,7 @@ from typing import Any, Mapping
 from whoosh import qparser, query as wq
 
 from ..index.schema import QUERY_FIELDS, TEXT_FIELDS
+from .budget import check_phrases, prefix_share
 from .ranking import FIELD_BOOSTS
 
 MAX_GROUP_DEPTH = 8
@@ -110,7 +111,9 @@ def parse_query(q: str, schema, reader, settings: Mapping[str, Any], group=qpars
             # IndexError here, a 500 (tests/system/test_hostile_queries.py).
             # Lower case, Whoosh's operators are ordinary words.
             parsed = parser.parse(_plain_words(q).lower())
-    parsed = _bound_expansions(parsed, reader, settings["max_prefix_expansions"]).normalize()
+    check_phrases(parsed, settings)
+    # The whole query's budget, shared before a single term is expanded.
+    parsed = _bound_expansions(parsed, reader, prefix_share(parsed, settings)).normalize()
     if parsed is wq.NullQuery or isinstance(parsed, wq.NullQuery.__class__):
         return None
     return parsed

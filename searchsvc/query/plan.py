@@ -19,6 +19,7 @@ from whoosh import query as wq
 
 from ..index.schema import TEXT_FIELDS
 from ..words import WORD
+from .budget import TermBudget
 from .language import scored_words, with_alternatives
 from .ranking import FIELD_BOOSTS, WEIGHTS, Weights
 
@@ -85,13 +86,17 @@ def typo_alternatives(word: str, stems: tuple[str, ...], vocab, weights: Weights
     return found, best
 
 
-def build_plan(q: str, vocab, synonyms, weights: Weights = WEIGHTS, max_units: int = 32, stem_df=None) -> Plan | None:
+def build_plan(
+    q: str, vocab, synonyms, weights: Weights = WEIGHTS, max_units: int = 32, stem_df=None, max_terms: int = 1 << 30
+) -> Plan | None:
     """A plain-word query -> a Plan, or None when no word is searchable (stop words only).
 
     ``vocab`` is a callable returning the vocabulary (suggest.Vocabulary), asked
     for only when a word may be a typo; ``stem_df(stem)`` tells how many posts
-    have a stem, so a common word never needs the vocabulary at all.
+    have a stem, so a common word never needs the vocabulary at all;
+    ``max_terms`` bounds the terms of every word, correction and synonym together.
     """
+    budget = TermBudget(max_terms)
     raw = WORD.findall(q.lower())[: max_units * 2]
     spans = synonyms.spans(raw) if synonyms else []
     span_of = {}
@@ -114,7 +119,7 @@ def build_plan(q: str, vocab, synonyms, weights: Weights = WEIGHTS, max_units: i
             typos, found = typo_alternatives(word, stems, vocab, weights, stem_df)
             unit += typos
             correction = correction or found
-            units.append(unit)
+            units.append(budget.fit(unit))
             typed.append(word)
             corrections[word] = correction
         corrected_words.append(correction or word)
@@ -139,7 +144,9 @@ def _synonym_alternatives(others, share: float, fields, weights: Weights) -> lis
     return found
 
 
-def language_plan(q: str, parsed, vocab, synonyms, weights: Weights = WEIGHTS, max_units: int = 32, stem_df=None):
+def language_plan(
+    q: str, parsed, vocab, synonyms, weights: Weights = WEIGHTS, max_units: int = 32, stem_df=None, max_terms: int = 1 << 30
+):
     """The query language's scored words -> (Plan or None, ``parsed`` also matching their typo corrections and synonyms).
 
     A word gets the typo corrections and synonyms a plain word gets (in the
@@ -156,10 +163,11 @@ def language_plan(q: str, parsed, vocab, synonyms, weights: Weights = WEIGHTS, m
         for k in range(start, end):
             span_of[terms[k]] = (end - start, others)
     units, typed, stems, extra, applied = [], [], [], {}, []
+    budget = TermBudget(max_terms)
     for i, word in enumerate(words):
         fields = _fields_of(word.fields)
         if word.kind == "prefix":
-            unit = [Alternative(tuple(word.texts), 1.0, "exact", fields, union=True)]
+            unit = budget.fit([Alternative(tuple(word.texts), 1.0, "exact", fields, union=True)])
         else:
             unit = [Alternative(tuple(word.texts), 1.0, "exact", fields)]
             spans = synonyms.spans(raws[i]) if synonyms and word.kind == "phrase" else []
@@ -174,6 +182,7 @@ def language_plan(q: str, parsed, vocab, synonyms, weights: Weights = WEIGHTS, m
             if i in terms:
                 typos, _ = typo_alternatives(raws[i][0], unit[0].stems, vocab, weights, stem_df)
                 unit += [replace(a, fields=fields) for a in typos]
+            unit = budget.fit(unit)
             for leaf in word.leaves:
                 extra[id(leaf)] = [a.stems for a in unit[1:]]
         units.append(unit)

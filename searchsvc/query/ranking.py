@@ -16,7 +16,7 @@ import math
 import re
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -427,10 +427,22 @@ def timestamp(value) -> float:
         return 0.0
 
 
-def relevance_of(gen: Generation, plan: Plan, settings, weights: Weights, matched: np.ndarray | None = None) -> Relevance:
-    """The plan's scores; ``matched`` (the query language's match set) replaces "any unit" as the posts that match."""
+def relevance_of(
+    gen: Generation, plan: Plan, settings, weights: Weights, matched: np.ndarray | None = None, deadline=None
+) -> Relevance:
+    """The plan's scores; ``matched`` (the query language's match set) replaces "any unit" as the posts that match.
+
+    Past the ``deadline`` (query/budget.py) the words not yet scored are
+    dropped from the plan, the first word always kept: the answer is then
+    ranked by the words it had time for.
+    """
     scorer = Scorer(field_stats(gen), weights)
-    per_unit = [scorer.unit(unit) for unit in plan.units]
+    per_unit = []
+    for unit in plan.units:
+        if per_unit and deadline is not None and deadline.expired():
+            plan = replace(plan, units=plan.units[: len(per_unit)])
+            break
+        per_unit.append(scorer.unit(unit))
     if not gen.live.all():  # deleted documents stay in the postings until a merge
         for scores in per_unit:
             scores[~gen.live] = 0.0

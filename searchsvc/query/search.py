@@ -18,6 +18,7 @@ import numpy as np
 from whoosh import qparser
 
 from . import suggest, synonyms
+from .budget import NO_DEADLINE, Deadline, too_slow
 from .facets import facet_matches, facets_of, filter_docs, in_date_range
 from .generation import Generation
 from .hits import hit
@@ -43,26 +44,27 @@ def _word_sources(gen: Generation):
     return vocab, stem_df
 
 
-def plan_query(gen: Generation, req: SearchRequest, settings, base_path: str, weights: Weights = WEIGHTS):
+def plan_query(gen: Generation, req: SearchRequest, settings, base_path: str, weights: Weights = WEIGHTS, deadline=NO_DEADLINE):
     """Plan a plain-word query; decide on did-you-mean and on searching the correction.
 
     Returns (plan, relevance, suggestion, corrected query or None).
     """
     vocab, stem_df = _word_sources(gen)
     groups = synonyms.load(settings.get("synonyms_file"))
-    plan = build_plan(req.q, vocab, groups, weights, settings["max_query_terms"], stem_df)
+    limits = settings["max_query_terms"], stem_df, settings["max_expanded_terms"]
+    plan = build_plan(req.q, vocab, groups, weights, *limits)
     if plan is None:
         return None, None, None, None
-    relevance = relevance_of(gen, plan, settings, weights)
+    relevance = relevance_of(gen, plan, settings, weights, deadline=deadline)
     if not plan.corrected:
         return plan, relevance, None, None
-    fixed = build_plan(plan.corrected, vocab, groups, weights, settings["max_query_terms"], stem_df)
+    fixed = build_plan(plan.corrected, vocab, groups, weights, *limits)
     if fixed is None:
         return plan, relevance, None, None
     typed_sets = exact_sets(gen, plan, weights)
     if not any(docs.any() for docs in typed_sets):
         # Nothing has the words as typed: search the correction and say so.
-        fixed_relevance = relevance_of(gen, fixed, settings, weights)
+        fixed_relevance = relevance_of(gen, fixed, settings, weights, deadline=deadline)
         if fixed_relevance.matched.any():
             return fixed, fixed_relevance, None, plan.corrected
         return plan, relevance, None, None
@@ -74,7 +76,7 @@ def plan_query(gen: Generation, req: SearchRequest, settings, base_path: str, we
     return plan, relevance, None, None
 
 
-def language_query(gen: Generation, req: SearchRequest, settings, weights: Weights = WEIGHTS):
+def language_query(gen: Generation, req: SearchRequest, settings, weights: Weights = WEIGHTS, deadline=NO_DEADLINE):
     """The query language: Whoosh parses and matches (every word required, else any word); the plan scores.
 
     Returns (plan or None, relevance or None, the Whoosh query matched, the match set).
@@ -86,18 +88,29 @@ def language_query(gen: Generation, req: SearchRequest, settings, weights: Weigh
         parsed = parse_query(req.q, gen.ix.schema, searcher.reader(), settings, group=group)
         if parsed is None:
             return None, None, None, np.zeros(gen.size, dtype=bool)
-        plan, parsed = language_plan(req.q, parsed, vocab, groups, weights, settings["max_query_terms"], stem_df)
-        matched = _docs(gen, parsed)
-        if matched.any() or len(req.q.split()) <= 1:
+        limits = settings["max_query_terms"], stem_df, settings["max_expanded_terms"]
+        plan, parsed = language_plan(req.q, parsed, vocab, groups, weights, *limits)
+        matched = _docs(gen, parsed, deadline)
+        if matched.any() or len(req.q.split()) <= 1 or deadline.expired():
             break
-    relevance = relevance_of(gen, plan, settings, weights, matched) if plan is not None else None
+    relevance = relevance_of(gen, plan, settings, weights, matched, deadline) if plan is not None else None
     return plan, relevance, parsed, matched
 
 
-def _docs(gen: Generation, parsed) -> np.ndarray:
+# Posts matched between two looks at the deadline.
+_MATCH_BATCH = 256
+
+
+def _docs(gen: Generation, parsed, deadline=NO_DEADLINE) -> np.ndarray:
+    """The posts matching ``parsed``; past the deadline, those matched so far."""
     docs = np.zeros(gen.size, dtype=bool)
     if parsed is not None:
-        docs[np.fromiter(gen.searcher.docs_for_query(parsed), dtype=np.int64)] = True
+        found = []
+        for i, docnum in enumerate(gen.searcher.docs_for_query(parsed)):
+            if i % _MATCH_BATCH == 0 and i and deadline.expired():
+                break
+            found.append(docnum)
+        docs[np.array(found, dtype=np.int64)] = True
     return docs & gen.live
 
 
@@ -114,15 +127,16 @@ def _date_ranks(gen: Generation) -> np.ndarray:
 
 def run(gen: Generation, req: SearchRequest, settings: Mapping[str, Any], base_path: str, weights: Weights = WEIGHTS) -> dict:
     started = time.perf_counter()
+    deadline = Deadline.of(settings)
     parsed = None
     plan = relevance = suggestion = corrected = None
     if req.q and is_plain(req.q):
         # A few plain words, the common case: ranked by the relevance plan.
-        plan, relevance, suggestion, corrected = plan_query(gen, req, settings, base_path, weights)
+        plan, relevance, suggestion, corrected = plan_query(gen, req, settings, base_path, weights, deadline)
         matched = relevance.matched if relevance is not None else np.zeros(gen.size, dtype=bool)
         parsed = plan.query if plan is not None else None
     elif req.q:
-        plan, relevance, parsed, matched = language_query(gen, req, settings, weights)
+        plan, relevance, parsed, matched = language_query(gen, req, settings, weights, deadline)
     else:
         matched = gen.live
 
@@ -135,6 +149,8 @@ def run(gen: Generation, req: SearchRequest, settings: Mapping[str, Any], base_p
         final = final & docs
 
     total = int(np.count_nonzero(final))
+    if deadline.truncated and not np.count_nonzero(matched):
+        raise too_slow(settings["query_time_limit_ms"])
     pages = math.ceil(total / req.per_page)
     first = (req.page - 1) * req.per_page
     window = first + req.per_page
@@ -154,7 +170,12 @@ def run(gen: Generation, req: SearchRequest, settings: Mapping[str, Any], base_p
     terms = query_terms(parsed) if parsed is not None else set()
     facet_names = tuple(n for n in gen.facet_names if n != "year")
     min_words = settings.get("sub_results_min_words", 1000)
-    results_out = [hit(gen, d, s, terms, facet_names, min_words) for d, s in ranked]
+    results_out = []
+    for d, s in ranked:
+        # Snippets are most of a long page's cost: past the deadline the page is the hits made so far.
+        if results_out and deadline.expired():
+            break
+        results_out.append(hit(gen, d, s, terms, facet_names, min_words))
     facets = facets_of(gen, req, base, filter_sets, settings, base_path)
     next_url = None
     if req.page < pages:
@@ -168,6 +189,8 @@ def run(gen: Generation, req: SearchRequest, settings: Mapping[str, Any], base_p
         "pages": pages,
         "sort": req.sort,
         "took_ms": round((time.perf_counter() - started) * 1000, 2),
+        # Datasette's shape: the answer is what the time limit allowed (query_time_limit_ms).
+        "truncated": deadline.truncated,
         "results": results_out,
         "facets": facets,
         "suggestion": suggestion,

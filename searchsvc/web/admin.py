@@ -1,4 +1,8 @@
-"""``POST /admin/reindex``: an optional trigger for publishing pipelines.
+"""``POST /admin/reindex`` and ``POST /admin/generations``: optional triggers for publishing pipelines.
+
+``POST /admin/generations`` takes a packed generation built elsewhere (a CI
+job that has the content) and installs it here like ``searchsvc publish``
+(index/publish.py); its body may be up to ``max_generation_upload_bytes``.
 
 Off (absent: 404) unless ``SEARCHSVC_ADMIN_TOKEN`` is set.  A request needs
 ``Authorization: Bearer <token>`` (compared in constant time: 401 without,
@@ -29,7 +33,7 @@ from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import settings as settings_mod
-from ..index import store
+from ..index import publish, store
 from ..index.tasks import now, read_task, write_task
 from .errors import json_error
 
@@ -46,7 +50,10 @@ def _error(status: int, message: str, **extra):
 
 @bp.before_request
 def authorize():
-    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if request.endpoint == "admin.receive_generation":
+        # Flask >= 3.1: the limit of this request alone; every other stays small.
+        request.max_content_length = current_app.config["SEARCHSVC"]["max_generation_upload_bytes"]
+    limit = request.max_content_length
     if limit is not None and (request.content_length or 0) > limit:
         raise RequestEntityTooLarge()
     header = request.headers.get("Authorization", "")
@@ -134,3 +141,25 @@ def show_task(uid: str):
     if task is None:
         return _error(404, f"there is no task {uid[:40]!r}")
     return jsonify({"ok": True, "task": task})
+
+
+@bp.post("/generations")
+def receive_generation():
+    """A packed generation (``searchsvc.index.publish.pack``: a tar) installed
+    here and made live, verified against its own checksums first; 201 with
+    the generation number.  Anything partial or corrupt: 400, nothing switched."""
+    conf = current_app.config["SEARCHSVC"]
+    index_dir = Path(conf["index_dir"])
+    try:
+        done = publish.receive_tar(request.stream, index_dir, conf["max_generation_upload_bytes"])
+    except store.ReindexRunning as exc:
+        return _error(409, str(exc))
+    except RequestEntityTooLarge:
+        raise
+    except publish.PublishError as exc:
+        return _error(400, f"generation refused, the live one is unchanged: {exc}")
+    except (OSError, store.UnsafeIndexDir) as exc:
+        return _error(503, f"could not install the generation, the live one is unchanged: {exc}")
+    response = jsonify({"ok": True, **done})
+    response.status_code = 200 if done["already_live"] else 201
+    return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import NotFound
 
+from ..index import provenance, store
 from ..query import suggest as suggest_mod
 from ..query.facets import facet_values
 from ..query.generation import NoIndex
@@ -70,9 +71,49 @@ def healthz():
             "documents": generation.doc_count,
             "generation": generation.number,
             "last_indexed": generation.meta.get("finished_at"),
+            "replica": bool(settings()["replica"]),
+            **provenance_of(generation),
         }
         if handle.state.problems:
             body["problems"] = handle.state.problems
     finally:
         handle.release(generation)
-    return jsonify(body)
+    response = jsonify(body)
+    response.headers["X-Search-Generation"] = str(body["generation"])
+    return response
+
+
+def provenance_of(generation) -> dict:
+    """Which content is live: its git commit, when it was built, and how many
+    posts on this host changed since (None: the content is not here)."""
+    meta = generation.meta
+    return {
+        "content_commit": meta.get("content_commit"),
+        "built_at": meta.get("finished_at"),
+        "posts_newer_than_generation": provenance.newer_posts(meta),
+    }
+
+
+@bp.app_context_processor
+def live_provenance():
+    """The page footer's provenance line (the pages acquire the generation anyway)."""
+    handle = current_app.extensions["searchsvc"]
+    try:
+        generation = handle.acquire()
+    except NoIndex:
+        return {"provenance": None}
+    try:
+        return {"provenance": dict(provenance_of(generation), generation=generation.number)}
+    finally:
+        handle.release(generation)
+
+
+@bp.after_app_request
+def generation_header(response):
+    """Every search answer names the generation that made it: nginx keys its
+    cache on it (docs/deploy/nginx-cluster.conf) and a client can see a switch."""
+    if request.path == "/search.json" and response.status_code == 200:
+        number = store.current_generation(current_app.extensions["searchsvc"].index_dir)
+        if number is not None:
+            response.headers.setdefault("X-Search-Generation", str(number))
+    return response

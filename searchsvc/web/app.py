@@ -41,7 +41,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # from the `facets` setting (which names a plain folder's).
     conf["facets"] = live_facets(index_dir) or conf["facets"]
     install_mapped_buffers()
-    app.extensions["searchsvc"] = IndexHandle(index_dir, conf["facets"], warm=suggest.warm)
+    app.extensions["searchsvc"] = handle = IndexHandle(index_dir, conf["facets"], warm=suggest.warm)
+    if conf["replica"]:
+        handle.empty_message = (
+            f"this replica has no generation published to {index_dir} yet; publish one from the build host "
+            f"('searchsvc publish --to {index_dir}' or POST /admin/generations); it is served at once"
+        )
 
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)

@@ -69,7 +69,7 @@ def handle_http(exc: HTTPException):
     if exc.code == 405:
         message = f"method {request.method} is not allowed on {request.path}; use {', '.join(sorted(exc.valid_methods or ['GET']))}"
     elif exc.code == 413:
-        message = f"request body too large: at most {current_app.config['MAX_CONTENT_LENGTH']} bytes"
+        message = f"request body too large: at most {request.max_content_length} bytes"
     elif exc.code == 404 and message == NotFound.description:
         message = f"there is nothing at {request.path}"
     response = error_response(exc.code or 500, message)

@@ -76,6 +76,7 @@ def _search_schema(facets: tuple[str, ...]) -> dict:
             "pages": {"type": "integer", "minimum": 0},
             "sort": {"enum": ["relevance", "newest", "oldest"]},
             "took_ms": {"type": "number"},
+            "truncated": {"type": "boolean", "description": "true when the query's time limit (query_time_limit_ms) cut the answer short"},
             "results": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
             "facets": {"type": "object", "additionalProperties": {"type": "array", "items": facet_value}},
             "suggestion": {},
@@ -232,6 +233,13 @@ def _service_paths() -> dict:
                         "generation": _INT,
                         "last_indexed": _NULLABLE_STR,
                         "problems": _STR_LIST,
+                        "replica": {"type": "boolean"},
+                        "content_commit": _NULLABLE_STR,
+                        "built_at": _NULLABLE_STR,
+                        "posts_newer_than_generation": {"oneOf": [
+                            {"type": "null"},
+                            {"type": "object", "required": ["count", "complete"], "properties": {"count": _INT, "complete": {"type": "boolean"}}},
+                        ]},
                     },
                 }),
                 "503": _json_response("no readable index", {
@@ -257,6 +265,11 @@ def _admin_paths() -> dict:
         "413": _error_response("request body too large (setting max_request_bytes)"),
     }
     task_schema = {"$ref": "#/components/schemas/Task"}
+    installed = {
+        "type": "object",
+        "required": ["ok", "generation", "already_live"],
+        "properties": {"ok": {"const": True}, "generation": _INT, "already_live": {"type": "boolean"}, "linked": _INT, "copied": _INT, "reused": _INT},
+    }
     return {
         "/admin/reindex": {"post": {
             "summary": "Start an incremental reindex of the configured content folder",
@@ -271,6 +284,21 @@ def _admin_paths() -> dict:
                 "409": _error_response("a reindex is already running"),
                 "503": _error_response("the content folder is missing, or the reindex could not start"),
                 **auth_errors,
+            },
+        }},
+        "/admin/generations": {"post": {
+            "summary": "Install a packed generation built elsewhere and make it live",
+            "operationId": "receiveGeneration",
+            "security": secured,
+            "requestBody": {"required": True, "description": "a tar of one generation folder's files", "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+            "responses": {
+                **auth_errors,
+                "200": _json_response("that generation was live already", installed),
+                "201": _json_response("installed, verified and live", installed),
+                "400": _error_response("not a complete, uncorrupted generation; nothing switched"),
+                "409": _error_response("another generation or reindex is being installed"),
+                "413": _error_response("larger than max_generation_upload_bytes"),
+                "503": _error_response("could not be written; nothing switched"),
             },
         }},
         "/admin/tasks/<uid>": ("/admin/tasks/{uid}", {"get": {

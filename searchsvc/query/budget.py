@@ -1,0 +1,114 @@
+"""What one query may cost: expanded terms and phrase words, planned up front, and a CPU deadline.
+
+Each ``prefix*`` was bounded on its own (64 terms), but 32 of them in one
+query read 2,048 terms in 4 fields: 2.5-4 s of CPU on the 2017 corpus
+(issue 16, F1).  The budget is for the whole query instead: every ``prefix*``
+gets a share of ``max_expanded_terms``, and typo corrections and synonyms
+are admitted while the query has terms to spare, all decided from the term
+dictionary before any posting list is read.  Whatever still runs long is cut
+by the deadline: scoring stops between words and matching between batches of
+posts, and the answer says ``"truncated": true``.
+
+The deadline is the searching thread's CPU time, not the wall clock: a
+request waiting for a busy core would otherwise be cut (and ranked
+differently) because of someone else's load.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Mapping
+
+from whoosh import query as wq
+
+from .request import InvalidParameter
+
+
+class Deadline:
+    """A request's CPU-time limit (``query_time_limit_ms``; 0: none) and whether it cut anything."""
+
+    def __init__(self, limit_ms: float = 0):
+        self.limit = limit_ms / 1000.0
+        self.started = time.thread_time()
+        self.truncated = False
+
+    def expired(self) -> bool:
+        """True once the limit has passed; the caller then stops and the answer is marked truncated."""
+        if self.limit > 0 and time.thread_time() - self.started > self.limit:
+            self.truncated = True
+            return True
+        return False
+
+    @classmethod
+    def of(cls, settings: Mapping[str, Any]) -> "Deadline":
+        return cls(float(settings.get("query_time_limit_ms") or 0))
+
+
+NO_DEADLINE = Deadline(0)
+
+
+def prefix_words(node) -> list[tuple]:
+    """The distinct ``prefix*`` words of a parsed query (the multi-field plugin makes one per field)."""
+    found: list[tuple] = []
+
+    def walk(n):
+        if isinstance(n, wq.Prefix):
+            key = (getattr(n, "startchar", None), getattr(n, "endchar", None), n.text)
+            if key not in found:
+                found.append(key)
+        elif not n.is_leaf():
+            for child in n.children():
+                walk(child)
+
+    walk(node)
+    return found
+
+
+def prefix_share(parsed, settings: Mapping[str, Any]) -> int:
+    """How many terms each ``prefix*`` of the query may expand to: an equal share of the query's budget."""
+    per_word = settings["max_prefix_expansions"]
+    count = len(prefix_words(parsed))
+    if count == 0:
+        return per_word
+    return max(1, min(per_word, settings["max_expanded_terms"] // count))
+
+
+def check_phrases(parsed, settings: Mapping[str, Any]) -> None:
+    """A "phrase" longer than ``max_phrase_words`` -> 400 (matching it reads every word's positions in every post)."""
+    limit = settings["max_phrase_words"]
+
+    def walk(n):
+        if isinstance(n, wq.Phrase) and len(n.words) > limit:
+            raise InvalidParameter(
+                f"a quoted phrase may hold at most {limit} words (setting max_phrase_words); one has {len(n.words)}", "q"
+            )
+        if not n.is_leaf():
+            for child in n.children():
+                walk(child)
+
+    walk(parsed)
+
+
+class TermBudget:
+    """The terms a plan may still add: the words as typed always, corrections and synonyms while some are left."""
+
+    def __init__(self, limit: int):
+        self.left = limit
+
+    def fit(self, unit: list) -> list:
+        """``unit`` (its first alternative: the word itself) with the other alternatives that still fit."""
+        kept = unit[:1]
+        self.left -= len(unit[0].stems)
+        for alt in unit[1:]:
+            if len(alt.stems) <= self.left:
+                kept.append(alt)
+                self.left -= len(alt.stems)
+        return kept
+
+
+def too_slow(setting_ms: float) -> InvalidParameter:
+    return InvalidParameter(
+        f"the query found nothing within its time limit of {setting_ms:g} ms of CPU (setting query_time_limit_ms); "
+        "use fewer or longer prefixes, or fewer words",
+        "q",
+    )
