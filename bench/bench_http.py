@@ -1,6 +1,6 @@
 """HTTP: gunicorn (2 workers) on loopback, 16 concurrent clients (wrk), a Zipf query mix.
 
-    python bench/bench_http.py [--factor 1] [--workdir DIR] [--duration 20] [--no-write]
+    python bench/bench_http.py [--factor 1] [--workdir DIR] [--duration 20] [--analytics on|off] [--no-write]
 
 Needs `wrk` (Debian package wrk).  The app is bench/app_with_noop.py: the
 product app plus /noop.json, a no-op JSON endpoint through the same Flask
@@ -77,6 +77,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--warmup", type=int, default=60, help="seconds of the search mix before measuring (reported as cold start)")
+    ap.add_argument("--analytics", choices=("on", "off"), default="on", help="SEARCHSVC_ANALYTICS for the server (on: the default, every search counted)")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
     machine = common.machine()
@@ -96,6 +97,7 @@ def main() -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEARCHSVC_")}
     env["SEARCHSVC_INDEX_DIR"] = str(index_dir)
+    env["SEARCHSVC_ANALYTICS"] = "true" if args.analytics == "on" else "false"
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     server = subprocess.Popen(
         [gunicorn, "-w", str(args.workers), "-b", f"127.0.0.1:{port}", "--chdir", str(common.REPO / "bench"),
@@ -139,7 +141,7 @@ def main() -> None:
         f"### HTTP, {label}\n\n`{cmd}` — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {machine}. "
         f"gunicorn {args.workers} sync workers on 127.0.0.1, wrk with {args.connections} connections (2 threads, "
         f"on the same 2 cores), {args.duration} s per run after a {args.warmup} s cold start, medians of {args.rounds} alternating runs; "
-        f"non-2xx responses: {sum(x['non2xx'] for v in results.values() for x in v)}.\n\n"
+        f"analytics {args.analytics}; non-2xx responses: {sum(x['non2xx'] for v in results.values() for x in v)}.\n\n"
         + common.table(["endpoint", "requests/s", "p50", "p99", "throughput vs no-op"], rows)
     )
     print(body)

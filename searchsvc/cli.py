@@ -230,7 +230,8 @@ def search_command(q, index_dir, tags, authors, sort, per_page, as_json):
     """Search for Q and print the results."""
     from . import create_app
 
-    conf = _settings(index_dir=str(index_dir) if index_dir else None)
+    # A staff search from the shell is not a visitor's: not counted.
+    conf = _settings(index_dir=str(index_dir) if index_dir else None, analytics=False)
     app = create_app(conf)
     params = [("q", q), ("per_page", str(per_page))] + [("tags", t) for t in tags] + [("authors", a) for a in authors]
     if sort:
@@ -282,6 +283,45 @@ def check_settings_command(settings_dir):
         click.echo(f"{settings_dir / problem.file}:{problem.line}: {problem.reason}", err=True)
     click.echo(f"{len(found.best_bets)} best bets, {len(found.routes)} routes, {len(found.problems)} problems")
     sys.exit(1 if found.problems else 0)
+
+
+@main.command("stats", short_help="What visitors searched: top, zero-result, unclicked and rising queries.")
+@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), help="Index folder (its analytics.sqlite3).")
+@click.option("--days", default=7, show_default=True, type=click.IntRange(1, 3660), help="How many days back, today included.")
+@click.option("--json", "as_json", is_flag=True, help='Print {"days", "top", "zero_results", "no_clicks", "rising"} as JSON.')
+@click.option("--suggest", is_flag=True, help="Draft a fix (synonym, best bet or route) for each frequent zero-result or unclicked query, as YAML to review.")
+def stats_command(index_dir, days, as_json, suggest):
+    """Report the searches counted by the server (setting analytics).
+
+    A query searched fewer than 5 times in a day is never shown.
+
+    \b
+    Example:
+        searchsvc stats --index /var/lib/searchsvc --days 30
+    """
+    from .analytics import report
+
+    conf = _settings(index_dir=str(index_dir) if index_dir else None)
+    data = report.stats(Path(conf["index_dir"]), days)
+    if suggest:
+        click.echo(_draft_fixes(conf, data), nl=False)
+        return
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    click.echo(report.as_text(data, report.dropped(Path(conf["index_dir"]), days)))
+
+
+def _draft_fixes(conf: dict, data: dict) -> str:
+    from . import create_app
+    from .analytics.drafts import draft
+
+    app = create_app({**conf, "analytics": False})  # the drafts' own searches are not visitors'
+    try:
+        with app.test_client() as client:
+            return draft(data, lambda q: client.get("/search.json", query_string={"q": q}).get_json() or {})
+    finally:
+        app.extensions["searchsvc"].close()
 
 
 if __name__ == "__main__":

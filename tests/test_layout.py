@@ -25,6 +25,8 @@ FORBIDDEN = {
     "query": ("searchsvc.ingest", "searchsvc.web", "flask", "werkzeug", "searchsvc.evaluation") + BUILDING + ("searchsvc.index.tasks",),
     # editors' settings files: parsing and validation only, read by the command and the server
     "editorial": ("searchsvc.index", "searchsvc.query", "searchsvc.web", "searchsvc.ingest", "whoosh", "flask", "werkzeug"),
+    # analytics: counts in SQLite, recorded by the web layer (which imports it), never the reverse
+    "analytics": ("searchsvc.web", "flask", "werkzeug", "searchsvc.ingest", "searchsvc.evaluation") + BUILDING,
     "web": ("searchsvc.ingest", "searchsvc.evaluation") + BUILDING,
 }
 

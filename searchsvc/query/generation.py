@@ -193,6 +193,7 @@ class IndexHandle:
         self._generation: Generation | None = None
         self._target: int | None = None  # what `current` pointed at when we last looked
         self.state = IndexState()
+        self.closers: list = []  # what else the app holds open for as long as this handle (the analytics writer)
         self.empty_message: str | None = None  # what a replica says before anything is published
 
     def _open(self) -> Generation:
@@ -250,6 +251,8 @@ class IndexHandle:
                 generation.close()
 
     def close(self) -> None:
+        for closer in self.closers:
+            closer()
         with self._lock:
             if self._generation is not None:
                 self._generation.close()

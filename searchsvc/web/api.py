@@ -11,6 +11,7 @@ from ..query.facets import facet_values
 from ..query.generation import NoIndex
 from ..query.hits import hit
 from ..query.request import check_query_length
+from . import analytics
 from .resources import live_generation, search_dict, settings
 
 bp = Blueprint("searchsvc", __name__)
@@ -18,7 +19,9 @@ bp = Blueprint("searchsvc", __name__)
 
 @bp.get("/search.json")
 def search_json():
-    return jsonify(search_dict("/search.json"))
+    data = search_dict("/search.json")
+    analytics.record_search(data)
+    return jsonify(data)
 
 
 @bp.get("/suggest.json")

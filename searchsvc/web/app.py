@@ -13,7 +13,7 @@ from ..index.store import check_permissions
 from ..index.whoosh_internals import install_mapped_buffers
 from ..query import suggest
 from ..query.generation import IndexHandle
-from . import admin, api, errors, headers, openapi, pages
+from . import admin, analytics, api, errors, headers, openapi, pages
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -52,6 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(openapi.bp)
     admin.init_app(app)
+    analytics.init_app(app)
     errors.init_app(app)
     headers.init_app(app)
     return app

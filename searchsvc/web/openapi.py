@@ -317,6 +317,34 @@ def _admin_paths() -> dict:
     }
 
 
+def _analytics_paths(r: dict) -> dict:
+    html_error = {"description": "a parameter is invalid (the page names it)", "content": {"text/html": {"schema": _STR}}}
+    return {
+        "/click": {"get": {
+            "summary": "Count a followed result link (no identity) and redirect to it",
+            "operationId": "click",
+            "description": "The result links of /search go through here while analytics are on. `url` must be the link of the result at `pos` of the search named by the other parameters (as /search takes them); anything else is 400, so this is no open redirect.",
+            "parameters": [
+                {"name": "q", "in": "query", "schema": _STR},
+                {"name": "pos", "in": "query", "required": True, "schema": {"type": "integer", "minimum": 1}},
+                {"name": "url", "in": "query", "required": True, "schema": _STR},
+            ],
+            "responses": {"302": {"description": "to the result"}, "400": html_error, "503": r["unavailable"], **r["too_long"]},
+        }},
+        "/admin/stats": {"get": {
+            "summary": "The search statistics report (HTML): top, zero-result, unclicked and rising queries",
+            "operationId": "stats",
+            "security": [{"bearer": []}],
+            "parameters": [{"name": "days", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 366}}],
+            "responses": {
+                "200": r["html"], "400": r["bad_request"],
+                "401": _error_response("no bearer token"), "403": _error_response("wrong bearer token"),
+                "413": _error_response("request body too large (setting max_request_bytes)"),
+            },
+        }},
+    }
+
+
 def _paths(app) -> dict:
     """Every path the app really routes; a spec keyed by a Flask rule whose
     OpenAPI path differs is given as (path, spec)."""
@@ -328,6 +356,7 @@ def _paths(app) -> dict:
         **_browse_paths(tuple(conf["facets"]), shared),
         **_service_paths(),
         **_admin_paths(),
+        **_analytics_paths(shared),
     }
     routed = {rule.rule for rule in app.url_map.iter_rules()}
     paths: dict[str, dict] = {}

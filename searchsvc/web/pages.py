@@ -19,6 +19,7 @@ from ..query.facets import facet_values
 from ..query.request import InvalidParameter
 from ..query.urls import with_params, without_value
 from ..words import facet_key
+from . import analytics
 from .errors import ServiceUnavailable
 from .resources import live_generation, search_dict, settings
 
@@ -226,9 +227,11 @@ def search_html():
                 raise
             problems.append(exc.message)
             args = MultiDict([(k, v) for k, v in args.items(multi=True) if k != exc.param])
+    analytics.record_search(data)
     if data.get("route"):
         return redirect(data["route"]["url"], 302)
     view = _view(data, args, facet_names)
+    view["click_urls"] = analytics.click_urls(data, _state_pairs(args, facet_names))
     popular = _popular_tags(POPULAR_TAGS) if data["total"] == 0 else []
     page = render_template("search.html", data=data, view=view, popular=popular, problems=problems)
     return page, (400 if problems else 200)

@@ -9,6 +9,7 @@ import re
 import subprocess
 from html import unescape
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -29,7 +30,10 @@ def _site(root: Path) -> Path:
 
 
 def _hrefs(html: str) -> list[str]:
-    return re.findall(r'href="([^"]*)"', html)
+    """Every href, and for a result link through the click counter
+    (/click?...&url=<link>) the link it leads to as well."""
+    hrefs = re.findall(r'href="([^"]*)"', html)
+    return hrefs + [parse_qs(urlsplit(unescape(h)).query)["url"][0] for h in hrefs if h.startswith("/click?")]
 
 
 # url_pattern -> the link each result gets (None: shown without a link)
