@@ -22,6 +22,7 @@ from ..index import store
 from ..index.schema import facet_field
 from ..words import facet_key
 from ..index.whoosh_internals import open_index
+from .budget import not_charged
 from .cache import ResultCache
 
 log = logging.getLogger(__name__)
@@ -157,7 +158,8 @@ class Generation:
         try:
             value = self._derived.get(name)
             if value is None:
-                value = self._derived[name] = build(self)
+                with not_charged():
+                    value = self._derived[name] = build(self)
         finally:
             building.release()
         return value
