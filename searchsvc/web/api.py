@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request, url_for
 from werkzeug.exceptions import NotFound
 
 from ..index import provenance, store
@@ -19,7 +19,7 @@ bp = Blueprint("searchsvc", __name__)
 
 @bp.get("/search.json")
 def search_json():
-    data = search_dict("/search.json")
+    data = search_dict(url_for("searchsvc.search_json"))
     analytics.record_search(data)
     return jsonify(data)
 
@@ -30,7 +30,7 @@ def suggest_json():
     q = request.args.get("q", "") or ""
     check_query_length(q, settings())
     with live_generation() as generation:
-        suggestions = suggest_mod.typeahead(generation, q.replace("\x00", " "))
+        suggestions = suggest_mod.typeahead(generation, q.replace("\x00", " "), url_for("pages.search_html"))
     return jsonify({"ok": True, "query": q, "suggestions": suggestions})
 
 
@@ -40,7 +40,7 @@ def facet_json(name: str):
     if name not in names:
         raise NotFound(f"there is no facet {name!r}; facets are: {', '.join(names)}")
     with live_generation() as generation:
-        values = facet_values(generation, name, "/search.json")
+        values = facet_values(generation, name, url_for("searchsvc.search_json"))
     if name == "year":
         values.sort(key=lambda v: v["value"], reverse=True)
     return jsonify({"ok": True, "facet": name, "total": len(values), "values": values})
