@@ -44,7 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if hops > 0:
         # Behind nginx the scheme, host, client and path prefix are the
         # proxy's headers; without it they would be the proxy's own socket.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
     index_dir = Path(conf["index_dir"])
     check_permissions(index_dir)
     # The taxonomies are the index's: a Hugo site's come from its config, not
