@@ -81,7 +81,8 @@ def reindex(
         leftovers = store.remove_leftovers(index_dir)
         if leftovers:
             notices.append(f"removed {len(leftovers)} unfinished build(s) left by an interrupted reindex: {', '.join(leftovers)}")
-        plan = plan_changes(site, index_dir, settings, full)
+        verifier = integrity.Verifier()
+        plan = plan_changes(site, index_dir, settings, full, verifier)
         plan.notices[:0] = notices
         progress = progress_start(len(plan.jobs)) if progress_start else None
         changes = Changes(plan)
@@ -95,7 +96,7 @@ def reindex(
             report = changes.report(plan.live)
         else:
             number = build_generation(index_dir, site, plan, changes, settings, workers, progress, allow_shrink)
-            store.prune(index_dir)
+            store.prune(index_dir, verifier=verifier)
             report = changes.report(number)
     report.seconds = time.monotonic() - started
     return report
@@ -120,15 +121,26 @@ class ChangePlan:
     notices: list[str] = field(default_factory=list)
 
 
-def plan_changes(site: Site, index_dir: Path, settings: Mapping[str, Any], full: bool) -> ChangePlan:
-    """Compare the site's files with the live manifest; decide full or incremental."""
+def plan_changes(site: Site, index_dir: Path, settings: Mapping[str, Any], full: bool, verifier=None) -> ChangePlan:
+    """Compare the site's files with the live manifest; decide full or incremental.
+
+    An incremental run hard-links the live generation's files, so before it
+    does, every one of them is checked against its recorded checksum
+    (``verifier``); a damaged live generation is rebuilt in full from the
+    content instead (issue 16 F5: linking a damaged segment spread it into
+    every later generation).  A run that would link nothing only compares
+    sizes and looks for the damage marker, so an unchanged run stays cheap.
+    """
     fingerprint = config_fingerprint(settings, site)
     live = store.current_generation(index_dir)
     live_dir = index_dir / store.gen_name(live) if live is not None else None
     manifest, old_facets = read_manifest(live_dir) if live_dir and not full else (None, None)
     notices = []
-    if full or manifest is None or manifest.get("config") != fingerprint or not generation_intact(live_dir):
-        if not full and live is not None:
+    damaged = live_dir is not None and store.is_damaged(live_dir)
+    if full or damaged or manifest is None or manifest.get("config") != fingerprint or not generation_intact(live_dir):
+        if damaged and not full:
+            notices.append(f"generation {live} was found damaged (see {live_dir / store.DAMAGED}); rebuilding in full from the content")
+        elif not full and live is not None:
             notices.append(f"generation {live} is unreadable or was built with other settings; rebuilding in full")
         full = True
         manifest, old_facets = {"files": {}}, {}
@@ -150,6 +162,16 @@ def plan_changes(site: Site, index_dir: Path, settings: Mapping[str, Any], full:
             changed.add(rel)
         jobs.append((candidate.path, job_settings, rel, size, mtime_ns))
     removed = [rel for rel, old in old_files.items() if rel not in found and old[2] == "indexed"]
+    # (A generation built before checksums were recorded is linked as before.)
+    if not full and (jobs or removed or len(files) != len(old_files)) and integrity.recorded(live_dir) is not None:
+        problems = (verifier or integrity.Verifier()).verify(live_dir)
+        if problems:
+            store.mark_damaged(live_dir, problems, "reindex (before linking)")
+            plan = plan_changes(site, index_dir, settings, True, verifier)
+            plan.notices.append(
+                f"generation {live} is damaged ({'; '.join(problems[:3])}); rebuilt in full from the content instead of linking its files"
+            )
+            return plan
     return ChangePlan(site, fingerprint, full, live, live_dir, old_files, old_facets, jobs, files, changed, unchanged, removed, notices)
 
 

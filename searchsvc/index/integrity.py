@@ -25,7 +25,10 @@ def _files(gen_dir: Path) -> list[os.DirEntry]:
         (
             e
             for e in os.scandir(gen_dir)
-            if e.is_file(follow_symlinks=False) and e.name != store.META and not e.name.endswith("_WRITELOCK")
+            if e.is_file(follow_symlinks=False)
+            and e.name not in (store.META, store.DAMAGED)
+            and not e.name.endswith("_WRITELOCK")
+            and not e.name.startswith(f".{store.DAMAGED}.tmp")
         ),
         key=lambda e: e.name,
     )
@@ -73,11 +76,12 @@ def recorded(gen_dir: Path) -> dict[str, dict] | None:
     return found if isinstance(found, dict) else None
 
 
-def verify(gen_dir: Path, expected: dict[str, dict] | None = None) -> list[str]:
+def verify(gen_dir: Path, expected: dict[str, dict] | None = None, digest=sha256_of) -> list[str]:
     """One line per file that is not as recorded; [] when every byte is.
 
     A generation with no record at all is reported as such (it cannot be
-    verified, so it is not trusted as a fallback either).
+    verified, so it is not trusted as a fallback either).  ``digest``: how a
+    file is hashed (a Verifier's, to hash each inode once per run).
     """
     expected = recorded(gen_dir) if expected is None else expected
     if expected is None:
@@ -96,13 +100,36 @@ def verify(gen_dir: Path, expected: dict[str, dict] | None = None) -> list[str]:
             size = entry.stat(follow_symlinks=False).st_size
             if size != want.get("size"):
                 problems.append(f"{gen_dir.name}/{name}: {size} bytes, {want.get('size')} recorded")
-            elif sha256_of(entry.path) != want.get("sha256"):
+            elif digest(entry.path) != want.get("sha256"):
                 problems.append(f"{gen_dir.name}/{name}: content differs from its recorded checksum")
         except OSError as exc:
             problems.append(f"{gen_dir.name}/{name}: cannot be read ({exc.strerror or exc})")
     for name in sorted(set(present) - set(expected)):
         problems.append(f"{gen_dir.name}/{name}: not part of the generation as built")
     return problems
+
+
+class Verifier:
+    """``verify`` for one run, hashing each file (inode) at most once.
+
+    Generations share files by hard link: a reindex verifies the live
+    generation's files before linking them, then pruning verifies the
+    fallback, which links most of the same inodes.
+    """
+
+    def __init__(self):
+        self._seen: dict[tuple, str] = {}
+
+    def digest(self, path: str | Path) -> str:
+        info = os.stat(path, follow_symlinks=False)
+        key = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+        found = self._seen.get(key)
+        if found is None:
+            found = self._seen[key] = sha256_of(path)
+        return found
+
+    def verify(self, gen_dir: Path, expected: dict[str, dict] | None = None) -> list[str]:
+        return verify(gen_dir, expected, digest=self.digest)
 
 
 def sizes_match(gen_dir: Path, expected: dict[str, dict] | None = None) -> bool:

@@ -12,6 +12,13 @@ Layout of an index directory::
       .reindex.lock      flock held by the running reindex (holds its pid)
       gen-000009.building/   a reindex in progress (or left by a killed one)
       gen-000006.deleting/   an old generation being pruned
+      gen-000005.damaged/    a generation that failed its checksums, kept as
+                             evidence (never opened, never a fallback)
+
+A generation found damaged (a worker's read error confirmed by its checksums,
+or a reindex verifying what it links) gets a ``damaged.json`` marker: every
+worker sees it at its next request and moves to the fallback, and the next
+reindex rebuilds instead of linking its files.
 
 Every reindex builds a new generation directory beside the live one and
 publishes it by atomically replacing the ``current`` symlink, so a searcher
@@ -44,8 +51,11 @@ POST_FACETS_FILE = "post-facets.json"
 # Jekyll's _data/authors.yml): facet -> value key -> {"label", "url"}.
 TERMS_FILE = "terms.json"
 # Files of ours in a generation; the rest are Whoosh's.
-OWN_FILES = (MANIFEST, META, FACETS_FILE, POST_FACETS_FILE, TERMS_FILE)
+# Written into a generation found damaged (never part of it as built).
+DAMAGED = "damaged.json"
+OWN_FILES = (MANIFEST, META, FACETS_FILE, POST_FACETS_FILE, TERMS_FILE, DAMAGED)
 DELETING = ".deleting"
+EVIDENCE = ".damaged"
 _GEN_RE = re.compile(r"^gen-(\d{6,})$")
 
 
@@ -329,30 +339,81 @@ def publish(index_dir: Path, building: Path, number: int) -> Path:
     return final
 
 
-def prune(index_dir: Path, keep: int = 2) -> list[int]:
-    """Delete all but the newest ``keep`` generations (current + fallback).
+def is_damaged(gen_dir: Path) -> bool:
+    return os.path.exists(gen_dir / DAMAGED)
+
+
+def mark_damaged(gen_dir: Path, problems: list[str], found_by: str) -> None:
+    """Record that a generation failed its checksums: every worker leaves it at
+    its next request, no reindex links its files, pruning keeps it as evidence."""
+    if is_damaged(gen_dir):
+        return
+    tmp = gen_dir / f".{DAMAGED}.tmp{os.getpid()}"
+    write_json(tmp, {"found_by": found_by, "pid": os.getpid(), "problems": problems[:20]})
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, gen_dir / DAMAGED)
+
+
+def prune(index_dir: Path, keep: int = 2, verifier=None) -> list[int]:
+    """Keep the live generation and the newest older one that verifies (the
+    fallback); delete the rest, but keep the newest damaged one as evidence.
+
+    A generation that fails its checksums is never kept as the fallback: it
+    is renamed ``gen-N.damaged`` (no longer a generation to any reader), and
+    only the newest such folder is kept.  ``verifier`` (integrity.Verifier)
+    remembers the files this run has hashed already, so the fallback's files
+    that the live generation links are not read twice.
 
     A worker still reading a pruned generation keeps its open files (POSIX
     unlink semantics) and moves to the new one at its next request.
     """
+    from . import integrity
+
+    verifier = verifier or integrity.Verifier()
     live = current_generation(index_dir)
     numbers = generations(index_dir)
-    kept = set(numbers[:keep])
-    if live is not None:
-        kept.add(live)
+    kept = {live} if live is not None else set(numbers[:1])
     removed = []
     for number in numbers:
-        if number not in kept:
-            # Renamed first: a run killed half-way through rmtree must not
-            # leave a torn directory that still looks like a generation.
-            doomed = index_dir / (gen_name(number) + DELETING)
+        if number in kept:
+            continue
+        path = index_dir / gen_name(number)
+        if len(kept) < keep:
+            problems = ["marked damaged"] if is_damaged(path) else verifier.verify(path)
+            if not problems:
+                kept.add(number)
+                continue
+            if integrity.recorded(path) is None:  # built before checksums: cannot be trusted, is not evidence
+                if _remove(index_dir, gen_name(number)):
+                    removed.append(number)
+                continue
+            mark_damaged(path, problems, "reindex (pruning)")
             try:
-                os.rename(index_dir / gen_name(number), doomed)
+                os.rename(path, index_dir / (gen_name(number) + EVIDENCE))
             except OSError:
-                continue  # the new generation is published; the next run retries
-            shutil.rmtree(doomed, ignore_errors=True)
+                pass
+            continue
+        if _remove(index_dir, gen_name(number)):
             removed.append(number)
+    for number in sorted(_evidence(index_dir), reverse=True)[1:]:
+        _remove(index_dir, gen_name(number) + EVIDENCE)
     return removed
+
+
+def _evidence(index_dir: Path) -> list[int]:
+    return [n for n in (gen_number(name[: -len(EVIDENCE)]) for name in os.listdir(index_dir) if name.endswith(EVIDENCE)) if n is not None]
+
+
+def _remove(index_dir: Path, name: str) -> bool:
+    # Renamed first: a run killed half-way through rmtree must not
+    # leave a torn directory that still looks like a generation.
+    doomed = index_dir / (name + DELETING)
+    try:
+        os.rename(index_dir / name, doomed)
+    except OSError:
+        return False  # the new generation is published; the next run retries
+    shutil.rmtree(doomed, ignore_errors=True)
+    return True
 
 
 def read_json(path: Path, default=None):

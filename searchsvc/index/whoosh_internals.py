@@ -358,3 +358,23 @@ def open_index(path: Path):
         tracking = False
         opened = []
     return ix, searcher
+
+
+# --- 6. where each part of a segment file lies ---------------------------------
+
+
+def segment_parts(path: Path) -> dict[str, tuple[int, int]]:
+    """Part name (``<segment>.pst``: postings, ``.trm``: terms, ``_stored.col``:
+    stored fields...) -> (offset, length) inside a compound segment file.
+
+    For naming what a damaged byte range held (and for tests that damage one
+    part on purpose); the layout is the compound file's own directory.
+    """
+    path = Path(path)
+    handle = FileStorage(str(path.parent)).open_file(path.name)
+    try:
+        parts = compound.CompoundStorage(handle, use_mmap=False)
+        found = {name: (info["offset"], info["length"]) for name, info in parts._dir.items()}
+    finally:
+        handle.close()
+    return found

@@ -11,14 +11,16 @@ rebuilding them per query was over half of a faceted query's time).
 from __future__ import annotations
 
 import logging
+import os
 import threading
+import time
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from ..index import store
+from ..index import integrity, store
 from ..index.schema import facet_field
 from ..words import facet_key
 from ..index.whoosh_internals import open_index
@@ -48,6 +50,11 @@ def _remembered(stored_fields, capacity: int):
         return dict(fields)
 
     return lookup
+
+
+# A generation whose checksums were verified clean this recently is not
+# verified again after an error that was therefore not damage.
+REVERIFY_SECONDS = 60.0
 
 
 class NoIndex(Exception):
@@ -136,6 +143,7 @@ class Generation:
             self.pair_values[name] = np.repeat(np.arange(len(keys), dtype=np.int32), [len(a) for a in arrays])
         self.users = 0
         self.retired = False
+        self.verified_at: float | None = None  # monotonic time of the last clean checksum verification
 
     def derived(self, name: str, build, wait: float | None = None):
         """State computed from this generation on first use, then kept with it.
@@ -199,7 +207,14 @@ class IndexHandle:
         self.empty_message: str | None = None  # what a replica says before anything is published
 
     def _open(self) -> Generation:
-        """Open the current generation, falling back to older complete ones."""
+        """Open the current generation, falling back to the newest older one that verifies.
+
+        A generation marked damaged (``damaged.json``: a worker's read error
+        confirmed by its checksums, or a reindex) is skipped; so is one whose
+        files have other sizes than recorded (a truncated segment, which
+        would also kill the worker with SIGBUS when its mmap is read).  An
+        older generation is only served after every file of it verifies.
+        """
         target = store.current_generation(self.index_dir)
         candidates = store.generations(self.index_dir)
         if target is not None:
@@ -207,12 +222,20 @@ class IndexHandle:
         problems = []
         for number in candidates:
             path = self.index_dir / store.gen_name(number)
+            problem = self._unusable(number, path, fallback=number != target)
+            if problem:
+                problems.append(problem)
+                log.error("index %s: %s", self.index_dir, problem)
+                continue
             try:
                 generation = Generation(number, path, self.facets)
             except Exception as exc:  # torn files fail in many ways: TypeError, EOFError, struct.error...
+                self._confirm_damage(path, exc)
                 problems.append(f"generation {number} cannot be read ({type(exc).__name__}: {exc}); run 'searchsvc reindex' to rebuild it")
                 log.error("index %s: %s", self.index_dir, problems[-1])
                 continue
+            if number != target:
+                generation.verified_at = time.monotonic()
             self.state = IndexState("degraded" if problems else "ok", problems)
             return generation
         self.state = IndexState("degraded" if problems else "ok", problems)
@@ -220,11 +243,64 @@ class IndexHandle:
             raise NoIndex("no generation of the index can be read; run 'searchsvc reindex --full'")
         raise NoIndex(self.empty_message or f"there is no index in {self.index_dir}; run 'searchsvc reindex' to build it")
 
+    def _unusable(self, number: int, path: Path, fallback: bool) -> str | None:
+        """Why generation ``number`` must not be served, or None."""
+        if store.is_damaged(path):
+            found = (store.read_json(path / store.DAMAGED, {}) or {}).get("problems") or ["damaged"]
+            return f"generation {number} is damaged ({'; '.join(found[:3])}); run 'searchsvc reindex' to rebuild it"
+        if integrity.recorded(path) is None:
+            return None  # built before checksums were recorded: opened as before
+        if fallback:
+            found = integrity.verify(path)
+        elif not integrity.sizes_match(path):
+            found = integrity.verify(path) or ["files changed size since it was built"]
+        else:
+            return None
+        if found:
+            self._mark(path, found)
+            return f"generation {number} is damaged ({'; '.join(found[:3])}); run 'searchsvc reindex' to rebuild it"
+        return None
+
+    def _mark(self, path: Path, problems: list[str]) -> None:
+        try:
+            store.mark_damaged(path, problems, f"searchsvc worker {os.getpid()}")
+        except OSError as exc:  # a read-only index: this worker still moves on, the others find it themselves
+            log.error("index %s: cannot mark %s damaged: %s", self.index_dir, path.name, exc)
+
+    def _confirm_damage(self, path: Path, exc: BaseException) -> list[str]:
+        """After a failure reading ``path``: its checksums decide whether the files are damaged (then marked)."""
+        if integrity.recorded(path) is None:
+            return []
+        problems = integrity.verify(path)
+        if problems:
+            self._mark(path, problems + [f"reading it raised {type(exc).__name__}: {exc}"])
+        return problems
+
+    def damaged(self, generation: Generation, exc: BaseException) -> bool:
+        """Whether ``exc``, raised while reading ``generation``, came from damaged files.
+
+        If so the generation is marked damaged for every worker and the next
+        ``acquire`` opens the fallback.  A generation verified clean in the
+        last minute is not read again: an error that is not damage (a bug)
+        must not make every request hash the whole index.
+        """
+        if store.is_damaged(generation.path):
+            return True
+        if generation.verified_at is not None and time.monotonic() - generation.verified_at < REVERIFY_SECONDS:
+            return False
+        problems = self._confirm_damage(generation.path, exc)
+        if problems:
+            log.error("index %s: generation %s is damaged: %s", self.index_dir, generation.number, "; ".join(problems[:5]))
+            return True
+        generation.verified_at = time.monotonic()
+        return False
+
     def acquire(self) -> Generation:
         target = store.current_generation(self.index_dir)
         with self._lock:
             generation = self._generation
-            if generation is None or target != self._target:
+            # One stat a request: another worker may have found this generation damaged.
+            if generation is None or target != self._target or store.is_damaged(generation.path):
                 self._target = target
                 fresh = self._open()
                 if generation is not None and fresh.number != generation.number:

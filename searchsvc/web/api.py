@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, current_app, g, jsonify, request, url_for
 from werkzeug.exceptions import NotFound
 
 from ..index import provenance, store
@@ -12,7 +12,7 @@ from ..query.generation import NoIndex
 from ..query.hits import hit
 from ..query.request import check_query_length
 from . import analytics
-from .resources import live_generation, search_dict, settings
+from .resources import on_live, search_dict, settings
 
 bp = Blueprint("searchsvc", __name__)
 
@@ -29,8 +29,8 @@ def suggest_json():
     """Type-ahead: up to 8 completions of a partly typed query."""
     q = request.args.get("q", "") or ""
     check_query_length(q, settings())
-    with live_generation() as generation:
-        suggestions = suggest_mod.typeahead(generation, q.replace("\x00", " "), url_for("pages.search_html"))
+    page_path = url_for("pages.search_html")
+    suggestions = on_live(lambda generation: suggest_mod.typeahead(generation, q.replace("\x00", " "), page_path))
     return jsonify({"ok": True, "query": q, "suggestions": suggestions})
 
 
@@ -39,8 +39,8 @@ def facet_json(name: str):
     names = settings()["facets"] + ("year",)
     if name not in names:
         raise NotFound(f"there is no facet {name!r}; facets are: {', '.join(names)}")
-    with live_generation() as generation:
-        values = facet_values(generation, name, url_for("searchsvc.search_json"))
+    base_path = url_for("searchsvc.search_json")
+    values = on_live(lambda generation: facet_values(generation, name, base_path))
     if name == "year":
         values.sort(key=lambda v: v["value"], reverse=True)
     return jsonify({"ok": True, "facet": name, "total": len(values), "values": values})
@@ -48,12 +48,15 @@ def facet_json(name: str):
 
 @bp.get("/documents/<path:doc_id>.json")
 def document_json(doc_id: str):
-    with live_generation() as generation:
+    def read(generation):
         docnum = generation.searcher.document_number(id=doc_id)
         if docnum is None:
             raise NotFound(f"there is no document with id {doc_id!r}")
         document = hit(generation, docnum, None, set(), settings()["facets"])
         document["body"] = generation.searcher.stored_fields(docnum).get("body", "")
+        return document
+
+    document = on_live(read)
     document.pop("score", None)
     return jsonify({"ok": True, "document": document})
 
@@ -113,7 +116,9 @@ def generation_header(response):
     """Every search answer names the generation that made it: nginx keys its
     cache on it (docs/deploy/nginx-cluster.conf) and a client can see a switch."""
     if request.path == "/search.json" and response.status_code == 200:
-        number = store.current_generation(current_app.extensions["searchsvc"].index_dir)
+        number = g.get("searchsvc_generation")  # the one that answered: a fallback's, when the live one is damaged
+        if number is None:
+            number = store.current_generation(current_app.extensions["searchsvc"].index_dir)
         if number is not None:
             response.headers.setdefault("X-Search-Generation", str(number))
     return response

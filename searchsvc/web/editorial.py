@@ -72,6 +72,6 @@ def apply(data: dict, conf, generation) -> dict:
     query = data.get("query") or ""
     extra = {"best_bets": _best_bets(found, query, conf, generation) if found.best_bets else []}
     url = found.routes.get(normalise(query)) if found.routes else None
-    if url is not None:
-        extra["route"] = {"url": url}
+    # Always present, like best_bets, so a search box can test it without a key check.
+    extra["route"] = {"url": url} if url is not None else None
     return {**data, **extra}

@@ -81,6 +81,19 @@ def _search_schema(facets: tuple[str, ...]) -> dict:
             "facets": {"type": "object", "additionalProperties": {"type": "array", "items": facet_value}},
             "suggestion": {},
             "next_url": _NULLABLE_STR,
+            "best_bets": {
+                "type": "array",
+                "description": "the editors' pinned pages and links for this query (search/best-bets.yml), shown above the results",
+                "items": {
+                    "type": "object",
+                    "required": ["title", "url", "description", "id"],
+                    "properties": {"title": _STR, "url": _STR, "description": _STR, "id": _NULLABLE_STR},
+                },
+            },
+            "route": {
+                "description": "where an exact routed query (search/routes.yml) sends the visitor; null when not routed",
+                "oneOf": [{"type": "null"}, {"type": "object", "required": ["url"], "properties": {"url": _STR}}],
+            },
         },
     }
 

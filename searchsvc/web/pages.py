@@ -22,7 +22,7 @@ from ..query.urls import with_params, without_value
 from ..words import facet_key
 from . import analytics
 from .errors import ServiceUnavailable
-from .resources import live_generation, search_dict, settings
+from .resources import on_live, search_dict, settings
 
 bp = Blueprint("pages", __name__)
 
@@ -181,8 +181,8 @@ def _popular_tags(limit: int) -> list[dict]:
     if "tags" not in settings()["facets"]:
         return []
     try:
-        with live_generation() as generation:
-            return facet_values(generation, "tags", url_for("pages.search_html"))[:limit]
+        base = url_for("pages.search_html")
+        return on_live(lambda generation: facet_values(generation, "tags", base))[:limit]
     except ServiceUnavailable:
         return []
 

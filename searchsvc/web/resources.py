@@ -5,27 +5,49 @@ from __future__ import annotations
 import threading
 from contextlib import contextmanager
 
-from flask import current_app, request
+from flask import current_app, g, request
+from werkzeug.exceptions import HTTPException
 
 from ..query.generation import NoIndex
-from ..query.request import parse_args
+from ..query.request import InvalidParameter, parse_args
 from ..query.search import cached_search
 from . import editorial
 from .errors import ServiceUnavailable
 
 
-@contextmanager
-def live_generation():
+def on_live(read):
+    """``read(generation)`` on the live generation, under its lock.
+
+    A read that fails on damaged files (the generation's checksums say so:
+    Whoosh raises zlib.error, struct.error, EOFError, KeyError... on them)
+    marks the generation damaged for every worker and is run again on the
+    fallback; with nothing left that verifies, the answer is the canonical
+    503.  Any other error is what it was.
+    """
     handle = current_app.extensions["searchsvc"]
-    try:
-        generation = handle.acquire()
-    except NoIndex as exc:
-        raise ServiceUnavailable(str(exc)) from None
-    try:
-        with generation.lock:
-            yield generation
-    finally:
-        handle.release(generation)
+    for _ in range(MAX_FALLBACKS):
+        try:
+            generation = handle.acquire()
+        except NoIndex as exc:
+            raise ServiceUnavailable(str(exc)) from None
+        try:
+            with generation.lock:
+                found = read(generation)
+            g.searchsvc_generation = generation.number  # the X-Search-Generation of the answer (api.py)
+            return found
+        except (HTTPException, InvalidParameter, ServiceUnavailable):
+            raise
+        except Exception as exc:
+            if not handle.damaged(generation, exc):
+                raise
+            current_app.logger.error("generation %s is damaged (%s: %s); answering from the fallback", generation.number, type(exc).__name__, exc)
+        finally:
+            handle.release(generation)
+    raise ServiceUnavailable("no generation of the index can be read; run 'searchsvc reindex --full'")
+
+
+# Generations tried for one request: the live one and two fallbacks.
+MAX_FALLBACKS = 3
 
 
 def settings():
@@ -65,5 +87,5 @@ def search_place(conf):
 def search_dict(base_path: str, args=None) -> dict:
     conf = settings()
     req = parse_args(request.args if args is None else args, conf, conf["facets"])
-    with search_place(conf), live_generation() as generation:
-        return editorial.apply(cached_search(generation, req, conf, base_path), conf, generation)
+    with search_place(conf):
+        return on_live(lambda generation: editorial.apply(cached_search(generation, req, conf, base_path), conf, generation))

@@ -857,6 +857,7 @@ def test_load_post_raises_only_its_own_errors(tmp_path, front, body):
 # The real corpus
 
 
+@pytest.mark.slow  # parses all 1,544 posts
 def test_real_corpus_loads():
     if not CORPUS.is_dir():
         pytest.skip(f"real corpus not found at {CORPUS} (it lives in ../shared beside the repository)")

@@ -279,6 +279,7 @@ WORST_INPUTS = {
 }
 
 
+@pytest.mark.slow  # 48 cases of about a second each
 @pytest.mark.parametrize("dialect", ["goldmark", "kramdown", "html"])
 @pytest.mark.parametrize("name", sorted(WORST_INPUTS))
 def test_worst_inputs_render_within_a_second(name, dialect):

@@ -239,6 +239,7 @@ def test_the_2017_judged_set_is_well_formed():
     assert len({j.query for j in judged.queries}) == len(judged.queries)
 
 
+@pytest.mark.slow  # indexes both real corpora
 def test_relevance_does_not_regress(judged_run):
     name, run = judged_run
     assert run.missing == []
@@ -247,6 +248,7 @@ def test_relevance_does_not_regress(judged_run):
         assert figures[key][metric] >= floor - ALLOWED_DROP, (name, key, metric, figures[key])
 
 
+@pytest.mark.slow
 def test_the_service_is_at_or_above_fts5_in_the_same_run(judged_run):
     name, run = judged_run
     ours, theirs = summary(run.rows["service"]), summary(run.rows["fts5"])

@@ -18,6 +18,7 @@ playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright i
 expect = playwright_api.expect
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}; .ci/run installs Debian's chromium package"),
     pytest.mark.skipif(shutil.which("hugo") is None, reason="hugo is not installed"),
 ]

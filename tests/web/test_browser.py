@@ -28,7 +28,7 @@ import pytest
 from ..conftest import REPO, SAMPLE, running_server, searchsvc_exe, write_post
 
 # One browser and its servers serve the whole module (Playwright keeps a thread).
-pytestmark = pytest.mark.keeps_resources
+pytestmark = [pytest.mark.keeps_resources, pytest.mark.slow]  # a real Chromium: 25 s in all
 
 CHROMIUM = Path(os.environ.get("SEARCHSVC_CHROMIUM", "/usr/bin/chromium"))
 AXE = REPO / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"

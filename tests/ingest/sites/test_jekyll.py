@@ -96,6 +96,7 @@ def test_publishes_what_jekyll_publishes_at_the_same_urls(tmp_path, name):
     compare(SITES[name](tmp_path), name)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("corpus", ["digitalgov-2017", "18f-blog"])
 def test_real_posts_as_a_jekyll_site(tmp_path, corpus):
     """The shared corpora's real front matter (entities in categories, odd dates) in _posts/."""

@@ -1,0 +1,132 @@
+"""Issue 16 F5 through real gunicorn workers: a read error on damaged files
+marks the generation damaged for every worker, the request is answered from
+the fallback (or the canonical 503 when nothing verifies), and ``/healthz``
+says so at once.  Before: every search answered 500 while ``/healthz`` said
+``ok``, until a worker restart."""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from searchsvc.index import store
+from searchsvc.index.whoosh_internals import segment_parts
+
+from ..conftest import REPO, open_app, running_server
+from ..index.test_damage import make_site, reindex
+from ..liveserver import request, worker_pids
+
+pytestmark = pytest.mark.slow
+
+
+@contextmanager
+def gunicorn_logging_pids(index_dir: Path, log_path: Path, workers: int = 2):
+    """gunicorn -w 2 whose access log names the worker (pid) that answered each request."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEARCHSVC_")}
+    env["SEARCHSVC_INDEX_DIR"] = str(index_dir)
+    argv = lambda port: [  # noqa: E731
+        sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "60",
+        "--access-logfile", "-", "--access-logformat", "ACCESS %(p)s %(U)s%(q)s %(s)s", "wsgi:app",
+    ]
+    with running_server(argv, log_path, env=env, cwd=REPO) as (base, proc):
+        proc.port = int(base.rsplit(":", 1)[1])
+        yield proc
+
+
+def access_lines(log_path: Path, path: str) -> list[tuple[str, str]]:
+    """(worker pid, status) of each request to ``path`` (without its query) in the log."""
+    found = []
+    for line in log_path.read_text().splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[0] == "ACCESS" and parts[2].split("?")[0].rstrip("?") == path:
+            found.append((parts[1].strip("<>"), parts[3]))
+    return found
+
+
+def scribble(gen_dir: Path) -> None:
+    """Other bytes (same sizes) over the postings and the stored fields of
+    every segment: what a search of a warm worker reads (term lookups and
+    column tables were read when the generation was opened)."""
+    for segment in sorted(gen_dir.glob("*.seg")):
+        size = segment.stat().st_size
+        with open(segment, "r+b") as handle:
+            for name, (offset, length) in segment_parts(segment).items():
+                if name.endswith((".pst", "_stored.col")):
+                    handle.seek(offset + 16)
+                    handle.write(random.Random(5).randbytes(length - 32))
+        assert segment.stat().st_size == size
+
+
+def many(port: int, path: str, times: int = 24):
+    with ThreadPoolExecutor(8) as pool:
+        return list(pool.map(lambda _: request(port, "GET", path), range(times)))
+
+
+@pytest.fixture
+def site_and_index(tmp_path):
+    site = make_site(tmp_path / "site")
+    index_dir = tmp_path / "index"
+    for extra in ((), ("--full",)):
+        assert reindex(site, index_dir, *extra).returncode == 0
+    return site, index_dir
+
+
+def test_a_damaged_live_segment_is_left_for_the_fallback_by_both_workers(site_and_index, tmp_path):
+    site, index_dir = site_and_index
+    log_path = tmp_path / "gunicorn.log"
+    with gunicorn_logging_pids(index_dir, log_path) as server:
+        pids = sorted(worker_pids(server.pid))
+        assert {r[0] for r in many(server.port, "/search.json?q=uniqueterm3")} == {200}  # both workers hold generation 2 open
+        scribble(index_dir / "gen-000002")
+
+        common = "/search.json?q=loremar+ipsumes&per_page=20"
+        status, headers, after = request(server.port, "GET", common)
+        assert (status, headers["X-Search-Generation"]) == (200, "1")
+
+        answers = [request(server.port, "GET", f"/search.json?q=uniqueterm{i}") for i in range(0, 240, 12)]
+        assert [(status, [r["title"] for r in body["results"]]) for status, _, body in answers] == [
+            (200, [f"Post number {i}"]) for i in range(0, 240, 12)
+        ]
+        assert {headers["X-Search-Generation"] for _, headers, _ in answers} == {"1"}
+        healths = many(server.port, "/healthz")
+        assert {(status, body["status"], body["generation"]) for status, _, body in healths} == {(200, "degraded", 1)}
+        assert "generation 2 is damaged (gen-000002/" in healths[0][2]["problems"][0]
+        # Both workers answered /healthz after the damage, and both said degraded (above).
+        assert {pid for pid, _ in access_lines(log_path, "/healthz")[-24:]} == {str(pid) for pid in pids}
+        assert sorted(worker_pids(server.pid)) == pids
+    assert "Traceback" not in log_path.read_text()
+    assert store.is_damaged(index_dir / "gen-000002")
+    with open_app({"index_dir": str(index_dir)}) as app:  # generation 1, as the fallback answered
+        expected = app.test_client().get(common).json
+    assert (after["total"], [r["title"] for r in after["results"]]) == (expected["total"], [r["title"] for r in expected["results"]])
+    assert after["total"] > 200
+
+    # The next plain reindex, though nothing changed, rebuilds what was found damaged.
+    done = reindex(site, index_dir)
+    assert done.returncode == 0 and "generation 2 was found damaged" in done.stderr
+    assert store.current_generation(index_dir) == 3 and store.generations(index_dir) == [3, 1]
+
+
+def test_with_nothing_that_verifies_searches_answer_the_canonical_503(tmp_path):
+    site = make_site(tmp_path / "site")
+    index_dir = tmp_path / "index"
+    assert reindex(site, index_dir).returncode == 0
+    log_path = tmp_path / "gunicorn.log"
+    with gunicorn_logging_pids(index_dir, log_path) as server:
+        assert {r[0] for r in many(server.port, "/search.json?q=uniqueterm3")} == {200}
+        scribble(index_dir / "gen-000001")
+        status, headers, body = request(server.port, "GET", "/search.json?q=uniqueterm5")
+        assert (status, body) == (503, {
+            "ok": False, "status": 503,
+            "error": "no generation of the index can be read; run 'searchsvc reindex --full'",
+            "errors": ["no generation of the index can be read; run 'searchsvc reindex --full'"],
+        })
+        healths = many(server.port, "/healthz", 12)
+        assert {(status, body["status"]) for status, _, body in healths} == {(503, "unavailable")}
+        assert {status for _, status in access_lines(log_path, "/search.json")} <= {"200", "503"}
