@@ -11,7 +11,7 @@ from ..query.facets import facet_values
 from ..query.generation import NoIndex
 from ..query.hits import hit
 from ..query.request import check_query_length
-from . import analytics
+from . import analytics, editorial
 from .resources import on_live, search_dict, settings
 
 bp = Blueprint("searchsvc", __name__)
@@ -76,6 +76,7 @@ def healthz():
             "last_indexed": generation.meta.get("finished_at"),
             "replica": bool(settings()["replica"]),
             **provenance_of(generation),
+            "settings_problems": editorial.settings_problems(settings(), generation),
         }
         if handle.state.problems:
             body["problems"] = handle.state.problems

@@ -246,6 +246,7 @@ def _service_paths() -> dict:
                         "generation": _INT,
                         "last_indexed": _NULLABLE_STR,
                         "problems": _STR_LIST,
+                        "settings_problems": {**_STR_LIST, "description": "invalid entries of the editors' settings files and the synonyms list (file:line: reason); each is skipped, the rest apply"},
                         "replica": {"type": "boolean"},
                         "content_commit": _NULLABLE_STR,
                         "built_at": _NULLABLE_STR,
