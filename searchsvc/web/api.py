@@ -12,6 +12,7 @@ from ..query.generation import NoIndex
 from ..query.hits import hit
 from ..query.request import check_query_length
 from . import analytics, editorial
+from .errors import json_error
 from .resources import on_live, search_dict, settings
 
 bp = Blueprint("searchsvc", __name__)
@@ -67,7 +68,8 @@ def healthz():
     try:
         generation = handle.acquire()
     except NoIndex as exc:
-        return jsonify({"status": "unavailable", "ok": False, "error": str(exc), "documents": 0}), 503
+        # The canonical error body (``status`` is the HTTP status, as in every error), saying why.
+        return json_error(503, str(exc), health="unavailable", documents=0)
     try:
         body = {
             "status": handle.state.status,

@@ -256,10 +256,11 @@ def _service_paths() -> dict:
                         ]},
                     },
                 }),
-                "503": _json_response("no readable index", {
-                    "type": "object",
-                    "required": ["status", "ok", "error"],
-                    "properties": {"status": {"const": "unavailable"}, "ok": {"const": False}, "error": _STR, "documents": _INT},
+                "503": _json_response("no readable index: the canonical error, with health 'unavailable' and documents 0", {
+                    "allOf": [
+                        {"$ref": "#/components/schemas/Error"},
+                        {"type": "object", "required": ["health"], "properties": {"health": {"const": "unavailable"}, "documents": _INT}},
+                    ],
                 }),
             },
         }},
