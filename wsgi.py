@@ -1,8 +1,5 @@
-"""Entry point for production servers: ``gunicorn wsgi:app``.
+"""``gunicorn wsgi:app`` from inside the checkout; anywhere else use ``gunicorn searchsvc.wsgi:app``."""
 
-Configuration comes from SEARCHSVC_* environment variables (see README.md).
-"""
+from searchsvc.wsgi import app
 
-from searchsvc import create_app
-
-app = create_app()
+__all__ = ["app"]

@@ -281,7 +281,7 @@ def check_settings_command(settings_dir):
     found = load(settings_dir)
     for problem in found.problems:
         click.echo(f"{settings_dir / problem.file}:{problem.line}: {problem.reason}", err=True)
-    click.echo(f"{len(found.best_bets)} best bets, {len(found.routes)} routes, {len(found.problems)} problems")
+    click.echo(f"{len(found.best_bets)} best bets, {len(found.routes)} routes, {len(found.synonyms)} synonyms, {len(found.problems)} problems")
     sys.exit(1 if found.problems else 0)
 
 

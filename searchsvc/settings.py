@@ -78,6 +78,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("analytics_queue_size", 10000, "Searches and clicks waiting to be written, per server process; when full, counts are dropped (and the drops counted), never the search."),
     Setting("max_request_bytes", 16 * 1024, "Largest request body accepted (larger: 413); search needs none."),
     Setting("max_generation_upload_bytes", 2 * 1024 * 1024 * 1024, "Largest packed generation `POST /admin/generations` accepts, in bytes (larger: 413, nothing installed)."),
+    Setting("trusted_proxy_hops", 0, "Reverse proxies in front of the service whose X-Forwarded-For/-Proto/-Host/-Prefix headers are believed (Werkzeug's ProxyFix); 1 behind one nginx. 0 (the default): those headers are ignored."),
+    Setting("service_url", "", "Absolute URL visitors reach the service at (e.g. https://www.example.gov/search/); the OpenSearch description and every absolute URL are built from it. Empty: from the request's host, but only when it is one of `trusted_hosts` (neither set: /opensearch.xml answers 404 saying so)."),
+    Setting("trusted_hosts", (), "Comma-separated host names the service answers for (Werkzeug's trusted hosts; `.example.gov` matches its subdomains); a request for any other Host is 400. Empty: any host, and the Host header is never used to build a URL."),
     Setting("replica", False, "Serve only generations published to this index folder (`searchsvc publish`, `POST /admin/generations`); never build one. Nothing published yet: 503 saying so."),
 )
 

@@ -1,4 +1,4 @@
-"""Read ``best-bets.yml`` and ``routes.yml`` from the search settings folder.
+"""Read ``best-bets.yml``, ``routes.yml`` and ``synonyms.yml`` from the search settings folder.
 
 Every entry is checked on its own: an invalid one becomes a ``Problem``
 (file, line, reason) and the rest still apply.  Lines are 1-based and point
@@ -14,8 +14,12 @@ from pathlib import Path
 
 import yaml
 
+from ..words import WORD
+
 BEST_BETS = "best-bets.yml"
 ROUTES = "routes.yml"
+SYNONYMS = "synonyms.yml"
+FILES = (BEST_BETS, ROUTES, SYNONYMS)
 _SPACES = re.compile(r"\s+")
 _BAD_URL_CHARS = re.compile(r"[\x00-\x20\x7f]")
 
@@ -43,11 +47,31 @@ class BestBet:
         return (self.start is None or self.start <= day) and (self.end is None or day < self.end)
 
 
+@dataclass(frozen=True)
+class SynonymRule:
+    """``sources`` also find ``targets``; a group written as a list works both ways (sources == targets)."""
+
+    sources: tuple[str, ...]
+    targets: tuple[str, ...]
+    line: int
+
+
 @dataclass
 class EditorialSettings:
     best_bets: list[BestBet] = field(default_factory=list)
     routes: dict[str, str] = field(default_factory=dict)
+    synonyms: list[SynonymRule] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+
+
+def folder_for(conf, built_from: str | None = None) -> Path:
+    """SEARCHSVC_SEARCH_SETTINGS_DIR, else ``search/`` in the folder the live
+    generation was built from, else in the configured content folder."""
+    from .. import settings as settings_mod
+
+    if conf.get("search_settings_dir"):
+        return Path(conf["search_settings_dir"])
+    return Path(built_from if built_from else settings_mod.content_dir(conf)) / "search"
 
 
 def normalise(query: str) -> str:
@@ -214,6 +238,62 @@ def _route(node: yaml.Node, name: str, problems: list[Problem], routes: dict[str
     routes[query] = url
 
 
+# A synonym longer than this is a sentence, not a name (the shipped list's limit too).
+MAX_SYNONYM_WORDS = 8
+
+
+def _phrases(value_node: yaml.Node, value: object, name: str, problems: list[Problem], what: str) -> tuple[str, ...] | None:
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not values or not all(isinstance(v, (str, int, float)) and normalise(str(v)) for v in values):
+        problems.append(Problem(name, _line(value_node), f"{what} must be a text or a list of non-empty texts"))
+        return None
+    phrases = tuple(dict.fromkeys(normalise(str(v)) for v in values))
+    for phrase in phrases:
+        if not WORD.search(phrase):
+            problems.append(Problem(name, _line(value_node), f"{phrase!r} has no word in it"))
+            return None
+        if len(WORD.findall(phrase)) > MAX_SYNONYM_WORDS:
+            problems.append(Problem(name, _line(value_node), f"{phrase!r} is longer than {MAX_SYNONYM_WORDS} words"))
+            return None
+    return phrases
+
+
+def _synonym(node: yaml.Node, name: str, problems: list[Problem]) -> SynonymRule | None:
+    if isinstance(node, yaml.SequenceNode):  # - [OMB, Office of Management and Budget]
+        phrases = _phrases(node, yaml.SafeLoader("").construct_object(node, deep=True), name, problems, "a group")
+        if phrases is None:
+            return None
+        if len(phrases) < 2:
+            problems.append(Problem(name, _line(node), "a group needs at least two different entries"))
+            return None
+        return SynonymRule(phrases, phrases, _line(node))
+    entry = _mapping(node, name, problems)
+    if entry is None:
+        return None
+    for key in sorted(set(entry) - {"from", "to"}):
+        problems.append(Problem(name, _line(entry[key][0]), f"unknown key '{key}' (ignored)"))
+    missing = [key for key in ("from", "to") if key not in entry]
+    if missing:
+        problems.append(Problem(name, _line(node), f"a one-way synonym needs 'from' and 'to' (missing '{missing[0]}'), or write a group as a list"))
+        return None
+    sources = _phrases(*entry["from"], name, problems, "'from'")
+    targets = _phrases(*entry["to"], name, problems, "'to'")
+    if sources is None or targets is None:
+        return None
+    return SynonymRule(sources, targets, _line(node))
+
+
+def load_synonyms(path: Path, problems: list[Problem]) -> list[SynonymRule]:
+    """The valid rules of a ``synonyms.yml``; each invalid one is a Problem."""
+    node = _compose(path, path.name, problems)
+    rules = []
+    for item in node.value if node is not None else ():
+        rule = _synonym(item, path.name, problems)
+        if rule is not None:
+            rules.append(rule)
+    return rules
+
+
 def load(folder: Path) -> EditorialSettings:
     """Every valid entry of the folder's files, and a Problem for each invalid one.
     A missing folder or file is no problem: nothing is configured."""
@@ -231,5 +311,7 @@ def load(folder: Path) -> EditorialSettings:
         seen: dict[str, int] = {}
         for item in node.value if node is not None else ():
             _route(item, ROUTES, found.problems, found.routes, seen)
+    if (folder / SYNONYMS).is_file():
+        found.synonyms = load_synonyms(folder / SYNONYMS, found.problems)
     found.problems.sort(key=lambda p: (p.file, p.line))
     return found

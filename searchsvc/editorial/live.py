@@ -1,6 +1,6 @@
 """The settings folder as the server sees it: re-read when a file changes.
 
-Each lookup stats the two files (microseconds); a change of modification
+Each lookup stats the settings files (microseconds); a change of modification
 time or size re-reads them, so an edit applies at the next search with no
 reindex and no re-parse of the posts.  A folder that cannot be read is
 treated as empty (search never breaks on it).
@@ -11,12 +11,12 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from .files import BEST_BETS, ROUTES, EditorialSettings, load
+from .files import FILES, EditorialSettings, load
 
 
 def _stamp(folder: Path) -> tuple:
     stamp = []
-    for name in (BEST_BETS, ROUTES):
+    for name in FILES:
         try:
             st = (folder / name).stat()
             stamp.append((st.st_mtime_ns, st.st_size, st.st_ino))

@@ -9,7 +9,8 @@ and its opening (``generation``, ``cache``), and the orchestration
 (``search``).  URLs are spelled by ``urls`` from a base the web layer gives.
 
 May import: ``searchsvc.index``'s read side (``store``, ``schema``,
-``whoosh_internals``), ``searchsvc.settings``, ``searchsvc.words``, Whoosh,
+``whoosh_internals``), ``searchsvc.settings``, ``searchsvc.words``, the
+editors' file parsers (``searchsvc.editorial.files``: synonyms.yml), Whoosh,
 NumPy.  Never ``searchsvc.ingest``, the index's building modules, or
 ``searchsvc.web``/Flask (tests/test_layout.py).
 """

@@ -50,7 +50,7 @@ def plan_query(gen: Generation, req: SearchRequest, settings, base_path: str, we
     Returns (plan, relevance, suggestion, corrected query or None).
     """
     vocab, stem_df = _word_sources(gen)
-    groups = synonyms.load(settings.get("synonyms_file"))
+    groups = synonyms.effective(settings, gen.meta.get("content_dir"))
     limits = settings["max_query_terms"], stem_df, settings["max_expanded_terms"]
     plan = build_plan(req.q, vocab, groups, weights, *limits)
     if plan is None:
@@ -82,7 +82,7 @@ def language_query(gen: Generation, req: SearchRequest, settings, weights: Weigh
     Returns (plan or None, relevance or None, the Whoosh query matched, the match set).
     """
     vocab, stem_df = _word_sources(gen)
-    groups = synonyms.load(settings.get("synonyms_file"))
+    groups = synonyms.effective(settings, gen.meta.get("content_dir"))
     searcher = gen.searcher
     for group in (qparser.AndGroup, qparser.OrGroup):
         parsed = parse_query(req.q, gen.ix.schema, searcher.reader(), settings, group=group)
@@ -210,8 +210,8 @@ def request_key(req, base_path: str) -> tuple:
 def cached_search(generation, req, settings: Mapping[str, Any], base_path: str) -> dict:
     """``search.run`` through the generation's cache (``took_ms`` is this call's time)."""
     started = time.perf_counter()
-    # The synonyms file is read at query time: an edit must not be hidden by the cache.
-    key = request_key(req, base_path) + (synonyms.stamp(settings.get("synonyms_file")),)
+    # The synonyms files are read at query time: an edit must not be hidden by the cache.
+    key = request_key(req, base_path) + synonyms.effective_stamp(settings, generation.meta.get("content_dir"))
     cached = generation.cache.get(key)
     if cached is None:
         incomplete = generation.incomplete_answers

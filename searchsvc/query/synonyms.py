@@ -6,6 +6,10 @@ finds posts using any other; a word may belong to several groups (CMS is
 both an agency and a kind of software).  The file is re-read when its
 modification time or size changes, so an edit counts at the next search.
 
+The editors' ``synonyms.yml`` in the search settings folder (editorial/files.py
+reads it) adds its groups and one-way rules to that list: ``effective``
+is what a search uses.
+
 >>> groups = parse("OMB, Office of Management and Budget\\n# a comment\\n")
 >>> groups.alternatives(("office", "of", "management", "and", "budget"))
 [('omb',)]
@@ -18,6 +22,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..editorial.files import SYNONYMS, Problem, folder_for, load_synonyms
 from ..settings import PACKAGE_DIR
 from ..words import WORD
 
@@ -57,6 +62,15 @@ class Synonyms:
         return found
 
 
+def _add(synonyms: Synonyms, sources, targets) -> None:
+    for entry in sources:
+        others = synonyms.table.setdefault(entry, [])
+        for other in targets:
+            if other != entry and other not in others:
+                others.append(other)
+        synonyms.longest = max(synonyms.longest, len(entry))
+
+
 def parse(text: str) -> Synonyms:
     synonyms = Synonyms()
     for number, line in enumerate(text.splitlines(), 1):
@@ -72,12 +86,8 @@ def parse(text: str) -> Synonyms:
         for entry in entries:
             if len(entry) > MAX_PHRASE_WORDS:
                 synonyms.problems.append(f"line {number}: {' '.join(entry)!r} is longer than {MAX_PHRASE_WORDS} words")
-                continue
-            others = synonyms.table.setdefault(entry, [])
-            for other in entries:
-                if other != entry and other not in others:
-                    others.append(other)
-            synonyms.longest = max(synonyms.longest, len(entry))
+        entries = [e for e in entries if len(e) <= MAX_PHRASE_WORDS]
+        _add(synonyms, entries, entries)
     return synonyms
 
 
@@ -118,3 +128,52 @@ def load(path: str | os.PathLike | None) -> Synonyms:
     with _lock:
         _cache[key] = (stamp, synonyms)
     return synonyms
+
+
+def _with_rules(base: Synonyms, rules, problems: list[Problem], path: Path) -> Synonyms:
+    merged = Synonyms(
+        table={phrase: list(others) for phrase, others in base.table.items()},
+        longest=base.longest,
+        problems=list(base.problems) + [f"{path.parent / p.file}:{p.line}: {p.reason}" for p in problems],
+    )
+    for rule in rules:
+        _add(merged, [words_of(s) for s in rule.sources], [words_of(t) for t in rule.targets])
+    return merged
+
+
+_effective: dict[tuple, Synonyms] = {}
+
+
+def settings_file(settings, built_from: str | None) -> Path:
+    """The editors' synonyms.yml for a generation built from ``built_from``."""
+    return folder_for(settings, built_from) / SYNONYMS
+
+
+def effective_stamp(settings, built_from: str | None) -> tuple:
+    """What identifies the synonyms a search uses now (for result caches)."""
+    return stamp(settings.get("synonyms_file")), stamp(settings_file(settings, built_from))
+
+
+def effective(settings, built_from: str | None = None) -> Synonyms:
+    """The list (``synonyms_file`` or the shipped one) with the editors' synonyms.yml added,
+    re-read when either file changes; an invalid rule is a problem and the rest apply."""
+    base = load(settings.get("synonyms_file"))
+    path = settings_file(settings, built_from)
+    extra = stamp(path)
+    if extra == (0, 0):
+        return base
+    key = (id(base), str(path), extra)
+    with _lock:
+        cached = _effective.get(key)
+    if cached is not None:
+        return cached
+    problems: list[Problem] = []
+    try:
+        rules = load_synonyms(path, problems)
+    except OSError as exc:
+        rules, problems = [], [Problem(path.name, 1, f"cannot be read: {exc.strerror or exc}")]
+    merged = _with_rules(base, rules, problems, path)
+    with _lock:
+        _effective.clear()  # one settings folder per process in practice: keep only the newest
+        _effective[key] = merged
+    return merged

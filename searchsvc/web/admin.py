@@ -29,7 +29,7 @@ import threading
 import uuid
 from pathlib import Path
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import settings as settings_mod
@@ -146,7 +146,7 @@ def start_reindex():
     lock.forget()
     # Reap the child when it ends, so no zombie outlives it.
     threading.Thread(target=proc.wait, name=f"reindex-{proc.pid}", daemon=True).start()
-    response = jsonify({"ok": True, "task": task, "task_url": f"/admin/tasks/{task['uid']}"})
+    response = jsonify({"ok": True, "task": task, "task_url": url_for("admin.show_task", uid=task["uid"])})
     response.status_code = 202
     response.headers["Location"] = f"/admin/tasks/{task['uid']}"
     return response

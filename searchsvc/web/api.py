@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request, url_for
 from werkzeug.exceptions import NotFound
 
 from ..index import provenance, store
@@ -13,7 +13,8 @@ from ..query.facets import facet_values
 from ..query.generation import NoIndex
 from ..query.hits import hit
 from ..query.request import InvalidParameter, check_query_length
-from . import admin, analytics
+from . import admin, analytics, editorial
+from .errors import json_error
 from .resources import on_live, search_dict, settings
 
 bp = Blueprint("searchsvc", __name__)
@@ -21,7 +22,7 @@ bp = Blueprint("searchsvc", __name__)
 
 @bp.get("/search.json")
 def search_json():
-    data = search_dict("/search.json")
+    data = search_dict(url_for("searchsvc.search_json"))
     analytics.record_search(data)
     return jsonify(data)
 
@@ -31,7 +32,8 @@ def suggest_json():
     """Type-ahead: up to 8 completions of a partly typed query."""
     q = request.args.get("q", "") or ""
     check_query_length(q, settings())
-    suggestions = on_live(lambda generation: suggest_mod.typeahead(generation, q.replace("\x00", " ")))
+    page_path = url_for("pages.search_html")
+    suggestions = on_live(lambda generation: suggest_mod.typeahead(generation, q.replace("\x00", " "), page_path))
     return jsonify({"ok": True, "query": q, "suggestions": suggestions})
 
 
@@ -40,7 +42,8 @@ def facet_json(name: str):
     names = settings()["facets"] + ("year",)
     if name not in names:
         raise NotFound(f"there is no facet {name!r}; facets are: {', '.join(names)}")
-    values = on_live(lambda generation: facet_values(generation, name, "/search.json"))
+    base_path = url_for("searchsvc.search_json")
+    values = on_live(lambda generation: facet_values(generation, name, base_path))
     if name == "year":
         values.sort(key=lambda v: v["value"], reverse=True)
     return jsonify({"ok": True, "facet": name, "total": len(values), "values": values})
@@ -81,8 +84,9 @@ def healthz():
     try:
         generation = handle.acquire()
     except NoIndex as exc:
-        body = {"status": "unavailable", "ok": False, "error": str(exc), "documents": 0}
-        return jsonify(body if checked is None else dict(body, checked=checked)), 503
+        # The canonical error body (``status`` is the HTTP status, as in every error), saying why.
+        extra = {} if checked is None else {"checked": checked}
+        return json_error(503, str(exc), health="unavailable", documents=0, **extra)
     try:
         body = {
             "status": handle.state.status,
@@ -91,6 +95,7 @@ def healthz():
             "last_indexed": generation.meta.get("finished_at"),
             "replica": bool(settings()["replica"]),
             **provenance_of(generation),
+            "settings_problems": editorial.settings_problems(settings(), generation),
         }
         if handle.state.problems:
             body["problems"] = handle.state.problems
@@ -98,7 +103,7 @@ def healthz():
         handle.release(generation)
     if checked is not None:
         body["checked"] = checked
-        if not all(g["verified"] for g in checked["generations"]):
+        if not all(entry["verified"] for entry in checked["generations"]):
             body["status"] = "degraded"
     response = jsonify(body)
     response.headers["X-Search-Generation"] = str(body["generation"])

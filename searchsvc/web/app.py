@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Any, Mapping
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .. import settings as settings_mod
 from ..index import store
@@ -35,6 +37,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = conf["max_request_bytes"]
     app.json.sort_keys = False
+    check_service_url(conf["service_url"])
+    if conf["trusted_hosts"]:
+        app.config["TRUSTED_HOSTS"] = list(conf["trusted_hosts"])
+    hops = conf["trusted_proxy_hops"]
+    if hops > 0:
+        # Behind nginx the scheme, host, client and path prefix are the
+        # proxy's headers; without it they would be the proxy's own socket.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
     index_dir = Path(conf["index_dir"])
     check_permissions(index_dir)
     # The taxonomies are the index's: a Hugo site's come from its config, not
@@ -65,3 +75,11 @@ def live_facets(index_dir: Path) -> tuple[str, ...] | None:
         return None
     facets = (store.read_json(index_dir / store.gen_name(number) / store.META, {}) or {}).get("facets")
     return tuple(facets) if isinstance(facets, list) and all(isinstance(f, str) for f in facets) else None
+
+
+def check_service_url(url: str) -> None:
+    parts = urlsplit(url)
+    if url and not (parts.scheme in ("http", "https") and parts.netloc and not parts.query and not parts.fragment):
+        raise settings_mod.SettingsError(
+            f"SEARCHSVC_SERVICE_URL (setting service_url): expected an absolute http(s) URL such as https://www.example.gov/search/, got {url!r}"
+        )

@@ -11,8 +11,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from .. import settings as settings_mod
-from ..editorial.files import normalise
+from ..editorial.files import folder_for, normalise
 from ..editorial.live import LiveSettings
 from ..query import synonyms
 
@@ -20,12 +19,7 @@ _pages_lock = threading.Lock()
 
 
 def settings_folder(conf, generation) -> Path:
-    """SEARCHSVC_SEARCH_SETTINGS_DIR, else ``search/`` in the folder the live
-    generation was built from, else in the configured content folder."""
-    if conf.get("search_settings_dir"):
-        return Path(conf["search_settings_dir"])
-    built_from = generation.meta.get("content_dir")
-    return Path(built_from if built_from else settings_mod.content_dir(conf)) / "search"
+    return folder_for(conf, generation.meta.get("content_dir"))
 
 
 def _pages(generation) -> dict[str, dict]:
@@ -47,7 +41,7 @@ def _best_bets(found, query: str, conf, generation) -> list[dict]:
     words = synonyms.words_of(query)
     if not words:
         return []
-    wanted = {words, *synonyms.load(conf.get("synonyms_file")).alternatives(words)}
+    wanted = {words, *synonyms.effective(conf, generation.meta.get("content_dir")).alternatives(words)}
     today = dt.date.today()
     out, seen = [], set()
     for bet in found.best_bets:
@@ -64,6 +58,16 @@ def _best_bets(found, query: str, conf, generation) -> list[dict]:
                 seen.add(link["url"])
                 out.append({**link, "id": None})
     return out
+
+
+def settings_problems(conf, generation) -> list[str]:
+    """Every invalid entry of the editors' files and of the synonyms list, as ``path:line: reason``
+    (each is skipped and the rest apply; /healthz shows them so that a broken file is seen)."""
+    live = current_app.extensions.setdefault("searchsvc.editorial", LiveSettings())
+    folder = settings_folder(conf, generation)
+    found = [f"{folder / p.file}:{p.line}: {p.reason}" for p in live.current(folder).problems]
+    base = synonyms.load(conf.get("synonyms_file")).problems
+    return found + [p if p.startswith("synonyms file ") else f"{conf.get('synonyms_file') or synonyms.DEFAULT_FILE}: {p}" for p in base]
 
 
 def apply(data: dict, conf, generation) -> dict:

@@ -9,7 +9,7 @@ the path.
 from __future__ import annotations
 
 from flask import current_app, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.exceptions import HTTPException, NotFound, SecurityError
 
 from ..query.request import InvalidParameter
 
@@ -68,6 +68,13 @@ def handle_unavailable(exc: ServiceUnavailable):
 
 
 def handle_http(exc: HTTPException):
+    if isinstance(exc, SecurityError):
+        # A Host outside trusted_hosts: no URL can be built for it (Flask has
+        # no URL adapter), so no page; and the host is not echoed back.
+        message = "this service does not answer for that host (setting trusted_hosts)"
+        if wants_json():
+            return json_error(400, message)
+        return current_app.response_class(message + "\n", status=400, mimetype="text/plain")
     message = exc.description or exc.name
     if exc.code == 405:
         message = f"method {request.method} is not allowed on {request.path}; use {', '.join(sorted(exc.valid_methods or ['GET']))}"

@@ -266,6 +266,7 @@ def _service_paths() -> dict:
                         "last_indexed": _NULLABLE_STR,
                         "problems": _STR_LIST,
                         "checked": _CHECKED,
+                        "settings_problems": {**_STR_LIST, "description": "invalid entries of the editors' settings files and the synonyms list (file:line: reason); each is skipped, the rest apply"},
                         "replica": {"type": "boolean"},
                         "content_commit": _NULLABLE_STR,
                         "built_at": _NULLABLE_STR,
@@ -275,10 +276,11 @@ def _service_paths() -> dict:
                         ]},
                     },
                 }),
-                "503": _json_response("no readable index", {
-                    "type": "object",
-                    "required": ["status", "ok", "error"],
-                    "properties": {"status": {"const": "unavailable"}, "ok": {"const": False}, "error": _STR, "documents": _INT, "checked": _CHECKED},
+                "503": _json_response("no readable index: the canonical error, with health 'unavailable' and documents 0", {
+                    "allOf": [
+                        {"$ref": "#/components/schemas/Error"},
+                        {"type": "object", "required": ["health"], "properties": {"health": {"const": "unavailable"}, "documents": _INT, "checked": _CHECKED}},
+                    ],
                 }),
                 "400": _error_response("deep is neither 0 nor 1"),
                 "401": _error_response("deep=1 without a bearer token"),

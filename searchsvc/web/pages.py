@@ -14,6 +14,7 @@ import hashlib
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import NotFound
 
 from ..query.facets import facet_values
 from ..query.request import InvalidParameter
@@ -188,7 +189,8 @@ def _popular_tags(limit: int) -> list[dict]:
 
 @bp.app_context_processor
 def page_globals() -> dict:
-    return {"site_name": settings()["site_name"] or "Site search"}
+    conf = settings()
+    return {"site_name": conf["site_name"] or "Site search", "opensearch": bool(conf["service_url"] or conf["trusted_hosts"])}
 
 
 @bp.app_template_filter("long_date")
@@ -246,10 +248,23 @@ def home():
     return render_template("home.html", popular=_popular_tags(24), latest=latest)
 
 
+def absolute(path: str) -> str | None:
+    """``path`` (from url_for) as an absolute URL, from the configured
+    service_url or a Host checked against trusted_hosts; never from a Host
+    header nobody vouched for (None: neither is configured)."""
+    conf = settings()
+    if conf["service_url"]:
+        return conf["service_url"].rstrip("/") + path[len(request.script_root):]
+    if conf["trusted_hosts"]:
+        return request.host_url.rstrip("/") + path  # Flask refused any other Host (400)
+    return None
+
+
 @bp.get("/opensearch.xml")
 def opensearch():
-    root = request.url_root.rstrip("/")
-    body = render_template("opensearch.xml", root=root)
+    if absolute("/") is None:
+        raise NotFound("the OpenSearch description needs absolute addresses: set SEARCHSVC_SERVICE_URL (or SEARCHSVC_TRUSTED_HOSTS)")
+    body = render_template("opensearch.xml", absolute=absolute)
     return Response(body, mimetype="application/opensearchdescription+xml")
 
 

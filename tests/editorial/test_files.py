@@ -8,7 +8,7 @@ import subprocess
 import sys
 import textwrap
 
-from searchsvc.editorial.files import load, normalise, safe_link
+from searchsvc.editorial.files import SynonymRule, load, normalise, safe_link
 
 BEST_BETS = textwrap.dedent("""\
     - query: Benefits
@@ -95,7 +95,7 @@ def test_check_settings_command_lists_problems_and_exits_1(tmp_path):
     folder = write(tmp_path)
     out = subprocess.run([sys.executable, "-m", "searchsvc.cli", "check-settings", str(folder)], capture_output=True, text=True)
     assert out.returncode == 1
-    assert out.stdout == "2 best bets, 1 routes, 8 problems\n"
+    assert out.stdout == "2 best bets, 1 routes, 0 synonyms, 8 problems\n"
     assert out.stderr.splitlines()[0] == f"{folder}/best-bets.yml:6: an entry needs 'pages' or 'links'"
     assert len(out.stderr.splitlines()) == 8
 
@@ -103,7 +103,7 @@ def test_check_settings_command_lists_problems_and_exits_1(tmp_path):
 def test_check_settings_command_exits_0_when_valid_and_2_without_folder(tmp_path):
     folder = write(tmp_path, best_bets="- query: a\n  pages: [a.md]\n", routes="")
     ok = subprocess.run([sys.executable, "-m", "searchsvc.cli", "check-settings", str(folder)], capture_output=True, text=True)
-    assert (ok.returncode, ok.stdout, ok.stderr) == (0, "1 best bets, 0 routes, 0 problems\n", "")
+    assert (ok.returncode, ok.stdout, ok.stderr) == (0, "1 best bets, 0 routes, 0 synonyms, 0 problems\n", "")
     missing = subprocess.run([sys.executable, "-m", "searchsvc.cli", "check-settings", str(tmp_path / "nope")], capture_output=True, text=True)
     assert missing.returncode == 2
 
@@ -121,3 +121,36 @@ def test_reindex_lists_the_settings_problems_and_still_publishes(tmp_path):
     out = subprocess.run([sys.executable, "-m", "searchsvc.cli", "reindex", str(site), "--index", str(tmp_path / "index"), "-q"], capture_output=True, text=True)
     assert out.returncode == 0
     assert f"search settings: {folder}/routes.yml:4: url 'javascript:x' is not a site path or http(s) URL" in out.stderr.splitlines()
+
+
+SYNONYMS = textwrap.dedent("""\
+    - [OMB, Office of  Management and Budget]
+    - from: cx
+      to: [customer experience, "CX"]
+    - [lonely]
+    - from: a11y
+    - {from: "one two three four five six seven eight nine", to: x}
+    - [U.S., "!!!"]
+    - just text
+    - from: ssa
+      to: social security administration
+      colour: red
+    """)
+
+
+def test_synonyms_file_groups_one_way_rules_and_each_problem_with_its_line(tmp_path):
+    (tmp_path / "synonyms.yml").write_text(SYNONYMS, encoding="utf-8")
+    found = load(tmp_path)
+    assert found.synonyms == [
+        SynonymRule(("omb", "office of management and budget"), ("omb", "office of management and budget"), 1),
+        SynonymRule(("cx",), ("customer experience", "cx"), 2),
+        SynonymRule(("ssa",), ("social security administration",), 9),
+    ]
+    assert [str(p) for p in found.problems] == [
+        "synonyms.yml:4: a group needs at least two different entries",
+        "synonyms.yml:5: a one-way synonym needs 'from' and 'to' (missing 'to'), or write a group as a list",
+        "synonyms.yml:6: 'one two three four five six seven eight nine' is longer than 8 words",
+        "synonyms.yml:7: '!!!' has no word in it",
+        "synonyms.yml:8: an entry must be a mapping such as 'query: ...'",
+        "synonyms.yml:11: unknown key 'colour' (ignored)",
+    ]

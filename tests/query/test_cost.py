@@ -74,6 +74,7 @@ def worst_queries() -> list[tuple[str, int]]:
     return found
 
 
+@pytest.mark.slow  # the real corpus, seconds of CPU by design
 @pytest.mark.keeps_resources
 def test_prefixes_share_the_query_budget_and_one_prefix_keeps_its_own(generation):
     gen, settings = generation
@@ -153,6 +154,7 @@ def test_a_query_past_its_time_limit_answers_what_it_found_and_says_so(api):
     assert "This search took too long" not in page
 
 
+@pytest.mark.slow  # replays every worst query found: 3 s
 @pytest.mark.keeps_resources
 def test_the_worst_queries_found_stay_within_budget(generation):
     """The seed corpus test_the_search_for_expensive_queries found (slow) is replayed here, fast."""

@@ -215,7 +215,7 @@ def test_torn_shared_segment_takes_both_generations_and_reindex_rebuilds(tmp_pat
         assert response.status_code == 503
         assert response.get_json()["error"] == "no generation of the index can be read; run 'searchsvc reindex --full'"
         health = client.get("/healthz")
-        assert health.status_code == 503 and health.get_json()["status"] == "unavailable"
+        assert health.status_code == 503 and health.get_json()["health"] == "unavailable"
         assert client.get("/search?q=budget").status_code == 503
         report, _ = build(root, index_dir)
         assert report.full is True

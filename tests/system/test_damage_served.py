@@ -128,7 +128,7 @@ def test_with_nothing_that_verifies_searches_answer_the_canonical_503(tmp_path):
             "errors": ["no generation of the index can be read; run 'searchsvc reindex --full'"],
         })
         healths = many(server.port, "/healthz", 12)
-        assert {(status, body["status"]) for status, _, body in healths} == {(503, "unavailable")}
+        assert {(status, body["status"], body["health"]) for status, _, body in healths} == {(503, 503, "unavailable")}
         assert {status for _, status in access_lines(log_path, "/search.json")} <= {"200", "503"}
 
 

@@ -90,6 +90,7 @@ def check(response, seconds, label):
         assert body["ok"] is False and body["status"] == 400 and body["error"]
 
 
+@pytest.mark.slow  # 2,500 requests over the real corpus: 5 s
 @pytest.mark.parametrize("q", HOSTILE)
 def test_hostile_syntax_is_inert_and_fast(hostile_client, corpus_index, q):
     """Each form: 200 (taken as plain words) or 400, best of three within

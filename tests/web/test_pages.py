@@ -260,11 +260,14 @@ def test_structure_is_accessible(client):
         assert page.select_one('#result-count[role="status"]') or url == "/"
 
 
-def test_opensearch_description(client):
-    page = soup(client.get("/search"))
+def test_opensearch_description(sample_index):
+    # Absolute addresses need a host someone vouched for (tests/web/test_proxy.py)
+    with open_app({"index_dir": str(sample_index[0]), "trusted_hosts": "localhost"}) as app:
+        client = app.test_client()
+        page = soup(client.get("/search"))
+        response = client.get("/opensearch.xml")
     link = page.select_one('link[rel="search"]')
     assert link["type"] == "application/opensearchdescription+xml" and link["href"] == "/opensearch.xml"
-    response = client.get("/opensearch.xml")
     assert response.content_type == "application/opensearchdescription+xml; charset=utf-8"
     ns = {"os": "http://a9.com/-/spec/opensearch/1.1/"}
     root = ElementTree.fromstring(response.data)
@@ -354,7 +357,7 @@ def test_hostile_posts_render_as_text(hostile_client):
 
 
 def test_site_name_setting(sample_index):
-    app = create_app({"index_dir": str(sample_index[0]), "site_name": "Digital.gov search", "TESTING": True})
+    app = create_app({"index_dir": str(sample_index[0]), "site_name": "Digital.gov search", "service_url": "https://search.digital.gov/", "TESTING": True})
     client = app.test_client()
     page = soup(client.get("/search?q=forms"))
     assert text(page.select_one(".site-name")) == "Digital.gov search"

@@ -77,6 +77,7 @@ def built(name: str, tmp_path_factory) -> tuple[HugoSite, HugoOutput, dict, dict
 NAMES = [pytest.param(n, marks=pytest.mark.slow) if n == "digitalgov_corpus" else n for n in sorted(SITES)]
 
 
+@pytest.mark.slow  # the real hugo on every site
 @pytest.mark.parametrize("name", NAMES)
 def test_published_pages_and_urls_equal_hugos(name, tmp_path_factory):
     site, hugo, rules, skipped = built(name, tmp_path_factory)

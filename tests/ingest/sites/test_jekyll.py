@@ -90,6 +90,7 @@ def compare(root: Path, name: str, tz: str | None = None) -> None:
     print(f"\n{name}: {counts}; URLs equal {equal}/{total}")
 
 
+@pytest.mark.slow  # the real jekyll on every site: 6 s
 @pytest.mark.parametrize("name", list(SITES))
 def test_publishes_what_jekyll_publishes_at_the_same_urls(tmp_path, name):
     oracle.require_jekyll()
@@ -131,6 +132,7 @@ def test_local_zone_when_the_config_names_none(tmp_path, monkeypatch):
             time.tzset()
 
 
+@pytest.mark.slow  # the real jekyll
 def test_the_command_line_writes_what_the_oracle_reports(tmp_path):
     """``jekyll build`` writes a file for each page the API reports, and only those (plus static files)."""
     oracle.require_jekyll()
@@ -307,6 +309,7 @@ def test_jekyll_stops_on_the_same_configs(tmp_path):
         ("title: x\ncategories: ['1:x']", "its URL cannot be built"),
     ],
 )
+@pytest.mark.slow  # the real jekyll on each case
 def test_files_jekyll_cannot_build_are_post_errors(tmp_path, front, message):
     root = write(tmp_path, {"_config.yml": "title: t\n", "_posts/2021-01-01-a.md": fm(front)})
     with pytest.raises(PostError) as caught:

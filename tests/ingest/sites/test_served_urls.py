@@ -26,6 +26,9 @@ from . import hugo_sites, jekyll_sites
 from .test_hugo import ON_PURPOSE as HUGO_ON_PURPOSE
 from .test_jekyll import SEARCH_FLAGGED as JEKYLL_ON_PURPOSE
 
+# Every case builds the site with the real generator and serves it: 7 s in all.
+pytestmark = pytest.mark.slow
+
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
 
