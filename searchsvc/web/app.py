@@ -15,7 +15,7 @@ from ..index.store import check_permissions
 from ..index.whoosh_internals import install_mapped_buffers
 from ..query import suggest
 from ..query.generation import IndexHandle
-from . import admin, analytics, api, errors, headers, openapi, pages
+from . import admin, analytics, api, errors, feeds, headers, openapi, pages
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -60,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(feeds.bp)
     app.register_blueprint(openapi.bp)
     admin.init_app(app)
     analytics.init_app(app)

@@ -19,7 +19,7 @@ class ServiceUnavailable(Exception):
 
 
 def wants_json() -> bool:
-    return request.path.endswith(".json") or request.path == "/healthz" or request.path.startswith("/admin/")
+    return request.path.endswith((".json", ".atom")) or request.path == "/healthz" or request.path.startswith("/admin/")
 
 
 def error_body(status: int, message: str, param: str | None = None, **extra) -> dict:

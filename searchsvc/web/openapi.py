@@ -152,6 +152,17 @@ def _search_paths(conf: dict, r: dict) -> dict:
             "parameters": _search_parameters(conf),
             "responses": {"200": html, "400": {"description": "a parameter is invalid", "content": {"text/html": {"schema": _STR}}}, "503": {"description": "no index", "content": {"text/html": {"schema": _STR}}}, **too_long},
         }},
+        "/search.atom": {"get": {
+            "summary": "An Atom feed of the same search, newest first (sort is not taken; per_page defaults to 20)",
+            "operationId": "searchFeed",
+            "parameters": [p for p in _search_parameters(conf) if p["name"] != "sort"],
+            "responses": {
+                "200": {"description": "an Atom 1.0 feed", "content": {"application/atom+xml": {"schema": _STR}}},
+                "400": bad_request,
+                "503": unavailable,
+                **too_long,
+            },
+        }},
         "/": {"get": {"summary": "The home page", "operationId": "home", "responses": {"200": html}}},
         "/suggest.json": {"get": {
             "summary": "Type-ahead: completions of a partly typed query",
@@ -185,6 +196,10 @@ def _static_paths() -> dict:
         ("/embed.css", "text/css", "Styles for the embeddable search box"),
     ):
         paths[rule] = {"get": {"summary": summary, "responses": {"200": {"description": summary, "content": {kind: {"schema": _STR}}}}}}
+    paths["/opensearch.xml"]["get"]["responses"]["404"] = {
+        "description": "no absolute address is configured (SEARCHSVC_SERVICE_URL or SEARCHSVC_TRUSTED_HOSTS): none is taken from the Host header",
+        "content": {"text/html": {"schema": _STR}},
+    }
     return paths
 
 

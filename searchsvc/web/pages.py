@@ -43,6 +43,13 @@ def _state_pairs(args, facet_names: tuple[str, ...]) -> list[tuple[str, str]]:
     return [(k, v) for k, v in args.items(multi=True) if k in keep and v.strip()]
 
 
+def feed_title(query: str, pairs: list[tuple[str, str]]) -> str:
+    """What a search's Atom feed is called: its words and filters."""
+    filters = [f"{k} {v}" for k, v in pairs if k not in ("q", "sort", "per_page", "page")]
+    what = f"“{query}”" if query else "New posts"
+    return what + (f" ({', '.join(filters)})" if filters else "")
+
+
 def _control_id(name: str, value: str) -> str:
     # Stable across states, so script can give focus back to the box just ticked.
     digest = hashlib.blake2s(facet_key(value).encode("utf-8"), digest_size=6).hexdigest()
@@ -234,6 +241,9 @@ def search_html():
         return redirect(data["route"]["url"], 302)
     view = _view(data, args, facet_names)
     view["click_urls"] = analytics.click_urls(data, _state_pairs(args, facet_names))
+    feed_pairs = [(k, v) for k, v in _state_pairs(args, facet_names) if k != "sort"]
+    view["feed_url"] = with_params(url_for("feeds.search_atom"), feed_pairs)
+    view["feed_title"] = feed_title(data["query"], feed_pairs) + " (Atom feed)"
     popular = _popular_tags(POPULAR_TAGS) if data["total"] == 0 else []
     page = render_template("search.html", data=data, view=view, popular=popular, problems=problems)
     return page, (400 if problems else 200)
