@@ -26,6 +26,11 @@ from ..deployed import gunicorn_app, needs_nginx, nginx
 pytestmark = [pytest.mark.slow, pytest.mark.keeps_resources]
 
 SITE_HOME = "<!doctype html><title>The site</title><h1>The site's own home page</h1>"
+# A page of the site with the embeddable box, loaded from the service's sub-path.
+SITE_EMBED = (
+    '<!doctype html><meta charset="utf-8"><title>A page of the site</title>'
+    '<div id="box"></div><script src="/search/embed.js" data-target="#box" defer></script>'
+)
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -56,7 +61,7 @@ def subpath(tmp_path_factory, index_dir):
     needs_nginx()
     root = tmp_path_factory.mktemp("behind-nginx")
     with gunicorn_app(index_dir, cwd=root / "elsewhere", trusted_proxy_hops=1, trusted_hosts="127.0.0.1") as (_, app):
-        with nginx("nginx-subpath.conf", root / "nginx", app.port, site_files={"index.html": SITE_HOME}) as base:
+        with nginx("nginx-subpath.conf", root / "nginx", app.port, site_files={"index.html": SITE_HOME, "embed.html": SITE_EMBED}) as base:
             yield base
 
 
@@ -175,6 +180,32 @@ def test_type_ahead_at_the_sub_path_lands_on_the_sub_path(browser, subpath):
         page.locator('#filters input[name="tags"]').first.check()
         page.wait_for_url(lambda url: url.startswith(f"{subpath}/search/search?q=customer&tags="), timeout=10_000)
         assert page.evaluate("window.__samePage") == "yes"
+    finally:
+        context.close()
+    assert errors == []
+
+
+def test_the_embedded_box_on_the_site_searches_the_sub_path(browser, subpath):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(base_url=subpath)
+    errors: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        # (the site has no favicon.ico: that 404 is the site's, not the box's)
+        page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
+        page.goto("/embed.html")
+        box = page.locator(".searchsvc__input")
+        expect(box).to_be_visible(timeout=10_000)
+        assert page.locator("link[data-searchsvc]").get_attribute("href") == f"{subpath}/search/embed.css"
+        assert page.locator("form.searchsvc__form").get_attribute("action") == f"{subpath}/search/search"
+        box.click()
+        page.keyboard.type("cust")
+        expect(page.locator('.searchsvc [role="option"]').first).to_contain_text("customer", timeout=10_000)
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(f"{subpath}/search/search?q=customer", timeout=10_000)
     finally:
         context.close()
     assert errors == []
