@@ -72,7 +72,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("summary_keys", ("summary", "excerpt", "deck", "description"), "Comma-separated front-matter keys read as a post's summary, the first usable one wins (else the body's first 40 words); add your generator's (e.g. Eleventy's `excerpt`, Hugo's `description`)."),
     Setting("sub_results_min_words", 1000, "A matching page of at least this many words (a guide, a handbook: ~4 minutes of reading) lists up to 3 sub-results, its best-matching sections with links to their headings; shorter pages are read whole, their snippet is enough. 0: every page with headings."),
     Setting("recency_half_life_days", 0, "Multiply relevance by a freshness decay that halves every this many days (news sites); 0 turns it off."),
-    Setting("admin_token", "", "Bearer token for `POST /admin/reindex` and `POST /admin/generations`; empty (the default) leaves the endpoint off (404)."),
+    Setting("admin_token", "", "Bearer token for `POST /admin/reindex`, `POST /admin/generations` and `/healthz?deep=1` (sent as its UTF-8 bytes); empty (the default) leaves the endpoints off (404)."),
     Setting("analytics", True, "Count searches and result clicks (aggregate counts per query and day, nothing about the visitor) in the index folder's analytics.sqlite3, for `searchsvc stats` and /admin/stats; false turns it off."),
     Setting("analytics_retention_days", 90, "Days of search counts kept; older days are deleted when a server process starts."),
     Setting("analytics_queue_size", 10000, "Searches and clicks waiting to be written, per server process; when full, counts are dropped (and the drops counted), never the search."),

@@ -26,9 +26,12 @@ Whoosh's own path.  Nothing outside this module touches ``whoosh.filedb``,
 4. ``install_mapped_buffers``: compound segment parts read through the
    mmap instead of a private copy per process (a worker at 100,000 posts:
    2.4 GB -> 570 MB).  Installed explicitly by ``create_app`` and the CLI,
-   never as a side effect of an import.
+   never as a side effect of an import; in effect only with ``MMAP`` (off:
+   see 5).
 5. ``open_index``: opens an index and a searcher, closing every file opened
-   on the way when a torn file makes it fail (Whoosh leaks them).
+   on the way when a torn file makes it fail (Whoosh leaks them), and
+   reading segments without an mmap (a truncated mapped file is SIGBUS).
+6. ``segment_parts``: where each part lies in a segment file.
 """
 
 from __future__ import annotations
@@ -333,6 +336,14 @@ def open_index(path: Path):
     Whoosh leaves its files open when a torn TOC or segment makes opening
     fail (found by tests/system/test_crash.py), so every file opened on the way is
     closed on failure; on success the searcher owns them.
+
+    Segments are read with ``pread``-style file reads, not through an mmap:
+    a segment truncated under a worker that had it mapped killed the worker
+    with SIGBUS at its next read of a lost page (issue 16 F5), taking its
+    in-flight requests with it; a read past the end now returns short, Whoosh
+    raises, and the checksums send the request to the fallback.  Cost
+    (bench/bench_query.py, 2017 corpus, shared machine): p50 2.76-2.83 ms
+    with the mmap, 2.83-3.42 ms without.
     """
     opened: list = []
 
@@ -345,7 +356,7 @@ def open_index(path: Path):
 
     tracking = True
     try:
-        ix = _Tracking(str(path)).open_index()
+        ix = _Tracking(str(path), supports_mmap=MMAP).open_index()
         searcher = ix.searcher()
     except BaseException:
         for handle in opened:
@@ -358,6 +369,11 @@ def open_index(path: Path):
         tracking = False
         opened = []
     return ix, searcher
+
+
+# Whether segments are read through an mmap: faster by a few percent, but a
+# segment truncated under a worker kills it (SIGBUS).  Kept for measuring.
+MMAP = False
 
 
 # --- 6. where each part of a segment file lies ---------------------------------

@@ -25,7 +25,23 @@ def parse_date(value: Any) -> dt.datetime | None:
     without offset ("2017-01-05T09:00:00-05:00", "…Z"), "2015-12-14 1:00:28
     -0400" (one-digit hour, offset without colon), bare dates, RFC 2822 and
     "January 5, 2017".  Tz-aware only when the source gave an offset.
+    A date that cannot be told in UTC (``9999-12-31T23:59:59-14:00`` is in
+    year 10000 there) is no usable date either: sorting and expiry compare
+    in UTC (it made the whole reindex fail with OverflowError).
     """
+    return _in_utc_range(_parse(value))
+
+
+def _in_utc_range(value: dt.datetime | None) -> dt.datetime | None:
+    if value is not None and value.tzinfo is not None:
+        try:
+            value.astimezone(dt.timezone.utc)
+        except OverflowError:
+            return None
+    return value
+
+
+def _parse(value: Any) -> dt.datetime | None:
     if isinstance(value, dt.datetime):
         return value
     if isinstance(value, dt.date):

@@ -41,6 +41,23 @@ class _YAMLHandler(YAMLHandler):
     FM_BOUNDARY = re.compile(r"^-{3,}[ \t]*$", re.MULTILINE)
 
 
+class _Loader(SafeLoader):
+    """The safe loader, but a timestamp no datetime can hold stays its text.
+
+    ``expirydate: 0000-00-00`` (WordPress's empty date) or a year past 9999
+    made the YAML constructor raise, and the whole post was skipped; as text
+    it reaches parse_date, which finds no usable date (a warning, the post kept).
+    """
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
 _YAML = _YAMLHandler()
 _TOML = _TOMLHandler()
 
@@ -144,7 +161,7 @@ def _split_json(text: str, lines_before: int) -> tuple[dict, str]:
 
 
 def _load_yaml(fm: str, lines_before: int) -> Any:
-    loader = SafeLoader(fm)
+    loader = _Loader(fm)
     try:
         node = loader.get_single_node()
         if node is None:

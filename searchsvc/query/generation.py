@@ -14,6 +14,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +67,10 @@ class Generation:
         self.number = number
         self.path = path
         self.ix, self.searcher = open_index(path)
+        # Segments are open files (not an mmap, see open_index): a generation
+        # dropped without close() (an app nobody closed) closes them when it
+        # is collected, instead of leaving them to the files' finalizers.
+        self._closer = weakref.finalize(self, _close_searcher, self.searcher)
         try:
             self._load(path, facets)
         except BaseException:
@@ -173,10 +178,14 @@ class Generation:
         return value
 
     def close(self) -> None:
-        try:
-            self.searcher.close()
-        except Exception:
-            pass
+        self._closer()
+
+
+def _close_searcher(searcher) -> None:
+    try:
+        searcher.close()
+    except Exception:
+        pass
 
 
 @dataclass
@@ -294,6 +303,22 @@ class IndexHandle:
             return True
         generation.verified_at = time.monotonic()
         return False
+
+    def verify_all(self) -> list[dict]:
+        """Every generation's files against their checksums (``/healthz?deep=1``); a damaged one is marked.
+
+        One entry per generation, newest first: number, whether it is the
+        live one, whether every file verified, and what did not.
+        """
+        target = store.current_generation(self.index_dir)
+        checked = []
+        for number in store.generations(self.index_dir):
+            path = self.index_dir / store.gen_name(number)
+            problems = integrity.verify(path)
+            if problems and integrity.recorded(path) is not None:
+                self._mark(path, problems)
+            checked.append({"generation": number, "live": number == target, "verified": not problems, "problems": problems})
+        return checked
 
     def acquire(self) -> Generation:
         target = store.current_generation(self.index_dir)

@@ -56,14 +56,31 @@ def authorize():
     limit = request.max_content_length
     if limit is not None and (request.content_length or 0) > limit:
         raise RequestEntityTooLarge()
+    return token_refusal()
+
+
+def token_refusal():
+    """None when the request carries the admin token, else the 401/403 (or, with no token set, 404) answer.
+
+    Compared as bytes, in constant time.  WSGI hands header values over as
+    ISO-8859-1 text, so a token sent as UTF-8 (a non-ASCII token) arrives as
+    one character per byte: encoding it back as ISO-8859-1 gives the bytes
+    the client sent, which are compared with the setting's UTF-8 form.
+    """
+    configured = current_app.config["SEARCHSVC"]["admin_token"]
+    if not configured:
+        return _error(404, f"there is nothing at {request.path} (setting admin_token is not set)")
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         response, status = _error(401, "this endpoint needs an 'Authorization: Bearer <token>' header (setting admin_token)")
         response.headers["WWW-Authenticate"] = 'Bearer realm="searchsvc admin"'
         return response, status
-    expected = current_app.config["SEARCHSVC"]["admin_token"].encode("utf-8")
-    if not hmac.compare_digest(token.strip().encode("utf-8", "surrogateescape"), expected):
+    try:
+        sent = token.strip().encode("latin-1")
+    except UnicodeEncodeError:  # no WSGI server sends that; it cannot be the token's bytes
+        sent = b""
+    if not hmac.compare_digest(sent, configured.encode("utf-8")):
         return _error(403, "the bearer token is not the configured admin token")
     return None
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, current_app, g, jsonify, request, url_for
 from werkzeug.exceptions import NotFound
 
@@ -10,8 +12,8 @@ from ..query import suggest as suggest_mod
 from ..query.facets import facet_values
 from ..query.generation import NoIndex
 from ..query.hits import hit
-from ..query.request import check_query_length
-from . import analytics, editorial
+from ..query.request import InvalidParameter, check_query_length
+from . import admin, analytics, editorial
 from .errors import json_error
 from .resources import on_live, search_dict, settings
 
@@ -64,12 +66,27 @@ def document_json(doc_id: str):
 
 @bp.get("/healthz")
 def healthz():
+    """Which generation is served and whether it is the newest; ``?deep=1``
+    (admin token) first verifies every file of every generation against its
+    checksums, marking a damaged one so that every worker leaves it."""
     handle = current_app.extensions["searchsvc"]
+    deep = request.args.get("deep", "0")
+    if deep not in ("0", "1"):
+        raise InvalidParameter("deep must be 1 (verify every file's checksum; needs the admin token) or 0", "deep")
+    checked = None
+    if deep == "1":
+        refusal = admin.token_refusal()
+        if refusal is not None:
+            return refusal
+        started = time.monotonic()
+        checked = {"generations": handle.verify_all()}
+        checked["seconds"] = round(time.monotonic() - started, 3)
     try:
         generation = handle.acquire()
     except NoIndex as exc:
         # The canonical error body (``status`` is the HTTP status, as in every error), saying why.
-        return json_error(503, str(exc), health="unavailable", documents=0)
+        extra = {} if checked is None else {"checked": checked}
+        return json_error(503, str(exc), health="unavailable", documents=0, **extra)
     try:
         body = {
             "status": handle.state.status,
@@ -84,6 +101,10 @@ def healthz():
             body["problems"] = handle.state.problems
     finally:
         handle.release(generation)
+    if checked is not None:
+        body["checked"] = checked
+        if not all(entry["verified"] for entry in checked["generations"]):
+            body["status"] = "degraded"
     response = jsonify(body)
     response.headers["X-Search-Generation"] = str(body["generation"])
     return response

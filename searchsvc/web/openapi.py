@@ -246,11 +246,30 @@ def _browse_paths(facets: tuple[str, ...], r: dict) -> dict:
     }
 
 
+# /healthz?deep=1: what verifying every generation found.
+_CHECKED = {
+    "type": "object",
+    "required": ["generations", "seconds"],
+    "properties": {
+        "seconds": {"type": "number"},
+        "generations": {"type": "array", "items": {
+            "type": "object",
+            "required": ["generation", "live", "verified", "problems"],
+            "properties": {"generation": {"type": "integer"}, "live": {"type": "boolean"}, "verified": {"type": "boolean"}, "problems": {"type": "array", "items": {"type": "string"}}},
+        }},
+    },
+}
+
+
 def _service_paths() -> dict:
     return {
         "/healthz": {"get": {
             "summary": "Is an index being served, and is it the newest one",
             "operationId": "health",
+            "parameters": [{
+                "name": "deep", "in": "query", "schema": {"enum": ["0", "1"]},
+                "description": "1: first verify every file of every generation against its recorded SHA-256 (needs the admin bearer token)",
+            }],
             "responses": {
                 "200": _json_response("ok, or degraded when an older generation is served because the newest is damaged", {
                     "type": "object",
@@ -261,6 +280,7 @@ def _service_paths() -> dict:
                         "generation": _INT,
                         "last_indexed": _NULLABLE_STR,
                         "problems": _STR_LIST,
+                        "checked": _CHECKED,
                         "settings_problems": {**_STR_LIST, "description": "invalid entries of the editors' settings files and the synonyms list (file:line: reason); each is skipped, the rest apply"},
                         "replica": {"type": "boolean"},
                         "content_commit": _NULLABLE_STR,
@@ -274,9 +294,13 @@ def _service_paths() -> dict:
                 "503": _json_response("no readable index: the canonical error, with health 'unavailable' and documents 0", {
                     "allOf": [
                         {"$ref": "#/components/schemas/Error"},
-                        {"type": "object", "required": ["health"], "properties": {"health": {"const": "unavailable"}, "documents": _INT}},
+                        {"type": "object", "required": ["health"], "properties": {"health": {"const": "unavailable"}, "documents": _INT, "checked": _CHECKED}},
                     ],
                 }),
+                "400": _error_response("deep is neither 0 nor 1"),
+                "401": _error_response("deep=1 without a bearer token"),
+                "403": _error_response("deep=1 with a wrong bearer token"),
+                "404": _error_response("deep=1 while no admin token is set"),
             },
         }},
         "/openapi.json": {"get": {

@@ -19,13 +19,12 @@ import pytest
 from click.testing import CliRunner
 
 import whoosh.filedb.filestore as whoosh_filestore
-from searchsvc import create_app
 from searchsvc.index import store
 from searchsvc.cli import main
 from searchsvc.index.build import reindex
 from searchsvc.query.generation import IndexHandle
 
-from ..conftest import build, conf, searchsvc_exe, write_post
+from ..conftest import build, conf, open_app, searchsvc_exe, write_post
 from ..site import make_site
 
 SEED = int(os.environ.get("SEARCHSVC_TEST_SEED") or random.SystemRandom().randrange(1 << 30))
@@ -34,10 +33,12 @@ KILL_RUNS = 30
 
 def served_count(index_dir: Path) -> tuple[int, str]:
     """What a freshly started server answers: (documents, health status)."""
-    client = create_app({"index_dir": str(index_dir)}).test_client()
-    health = client.get("/healthz")
-    assert health.status_code == 200, health.get_json()
-    total = client.get("/search.json").get_json()["total"]
+    # (Closed after: segments are read through open files, not an mmap.)
+    with open_app({"index_dir": str(index_dir)}) as app:
+        client = app.test_client()
+        health = client.get("/healthz")
+        assert health.status_code == 200, health.get_json()
+        total = client.get("/search.json").get_json()["total"]
     assert total == health.get_json()["documents"]
     return total, health.get_json()["status"]
 
@@ -180,21 +181,22 @@ def test_torn_live_generation_falls_back_then_heals(tmp_path, what, how):
     live = index_dir / "gen-000002"
     victim = next(live.glob("_MAIN_*.toc")) if what == "toc" else _segments(live, shared=False)[0]
     _tear(victim, how)
-    client = create_app({"index_dir": str(index_dir)}).test_client()  # a server (re)starting after the crash
-    data = client.get("/search.json?q=budget").get_json()
-    assert (data["ok"], data["total"]) == (True, 2)
-    assert client.get("/search.json").get_json()["total"] == 5  # generation 1: no zebra post yet
-    health = client.get("/healthz").get_json()
-    assert (health["status"], health["generation"], health["documents"]) == ("degraded", 1, 5)
-    # Found by the sizes meta.json records, before Whoosh reads (or mmaps) a byte of it.
-    assert health["problems"][0].startswith("generation 2 is damaged (gen-000002/")
-    assert health["problems"][0].endswith("run 'searchsvc reindex' to rebuild it")
-    report, _ = build(root, index_dir)
-    assert report.full is True and report.generation == 3
-    assert f"generation 2 was found damaged (see {live / 'damaged.json'}); rebuilding in full from the content" in report.notices
-    health = client.get("/healthz").get_json()
-    assert (health["status"], health["generation"], health["documents"]) == ("ok", 3, 6)
-    assert "problems" not in health
+    with open_app({"index_dir": str(index_dir)}) as app:  # a server (re)starting after the crash
+        client = app.test_client()
+        data = client.get("/search.json?q=budget").get_json()
+        assert (data["ok"], data["total"]) == (True, 2)
+        assert client.get("/search.json").get_json()["total"] == 5  # generation 1: no zebra post yet
+        health = client.get("/healthz").get_json()
+        assert (health["status"], health["generation"], health["documents"]) == ("degraded", 1, 5)
+        # Found by the sizes meta.json records, before Whoosh reads (or mmaps) a byte of it.
+        assert health["problems"][0].startswith("generation 2 is damaged (gen-000002/")
+        assert health["problems"][0].endswith("run 'searchsvc reindex' to rebuild it")
+        report, _ = build(root, index_dir)
+        assert report.full is True and report.generation == 3
+        assert f"generation 2 was found damaged (see {live / 'damaged.json'}); rebuilding in full from the content" in report.notices
+        health = client.get("/healthz").get_json()
+        assert (health["status"], health["generation"], health["documents"]) == ("ok", 3, 6)
+        assert "problems" not in health
 
 
 def test_torn_shared_segment_takes_both_generations_and_reindex_rebuilds(tmp_path):
@@ -207,17 +209,18 @@ def test_torn_shared_segment_takes_both_generations_and_reindex_rebuilds(tmp_pat
     shared = _segments(index_dir / "gen-000002", shared=True)
     assert len(shared) == 1 and shared[0].stat().st_nlink == 2
     _tear(shared[0], "half")
-    client = create_app({"index_dir": str(index_dir)}).test_client()
-    response = client.get("/search.json?q=budget")
-    assert response.status_code == 503
-    assert response.get_json()["error"] == "no generation of the index can be read; run 'searchsvc reindex --full'"
-    health = client.get("/healthz")
-    assert health.status_code == 503 and health.get_json()["health"] == "unavailable"
-    assert client.get("/search?q=budget").status_code == 503
-    report, _ = build(root, index_dir)
-    assert report.full is True
-    assert client.get("/search.json?q=budget").get_json()["total"] == 2
-    assert client.get("/healthz").get_json()["status"] == "ok"
+    with open_app({"index_dir": str(index_dir)}) as app:
+        client = app.test_client()
+        response = client.get("/search.json?q=budget")
+        assert response.status_code == 503
+        assert response.get_json()["error"] == "no generation of the index can be read; run 'searchsvc reindex --full'"
+        health = client.get("/healthz")
+        assert health.status_code == 503 and health.get_json()["health"] == "unavailable"
+        assert client.get("/search?q=budget").status_code == 503
+        report, _ = build(root, index_dir)
+        assert report.full is True
+        assert client.get("/search.json?q=budget").get_json()["total"] == 2
+        assert client.get("/healthz").get_json()["status"] == "ok"
 
 
 # --- disk full -----------------------------------------------------------

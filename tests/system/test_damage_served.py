@@ -20,7 +20,7 @@ from searchsvc.index.whoosh_internals import segment_parts
 
 from ..conftest import REPO, open_app, running_server
 from ..index.test_damage import make_site, reindex
-from ..liveserver import request, worker_pids
+from ..liveserver import gunicorn, request, worker_pids
 
 pytestmark = pytest.mark.slow
 
@@ -130,3 +130,54 @@ def test_with_nothing_that_verifies_searches_answer_the_canonical_503(tmp_path):
         healths = many(server.port, "/healthz", 12)
         assert {(status, body["status"], body["health"]) for status, _, body in healths} == {(503, 503, "unavailable")}
         assert {status for _, status in access_lines(log_path, "/search.json")} <= {"200", "503"}
+
+
+def test_a_segment_truncated_under_running_workers_kills_none(site_and_index, tmp_path):
+    """A truncated file that a worker has mmapped raised SIGBUS on the next read
+    of its lost pages: the worker died with the requests it held."""
+    _, index_dir = site_and_index
+    log_path = tmp_path / "gunicorn.log"
+    queries = [f"/search.json?q=uniqueterm{i}+loremar" for i in range(0, 240, 3)]
+    with gunicorn_logging_pids(index_dir, log_path) as server:
+        pids = sorted(worker_pids(server.pid))
+        assert {r[0] for r in many(server.port, "/search.json?q=uniqueterm3")} == {200}
+        with ThreadPoolExecutor(4) as pool:
+            in_flight = [pool.submit(request, server.port, "GET", q) for q in queries]
+            for segment in sorted((index_dir / "gen-000002").glob("*.seg")):
+                os.truncate(segment, segment.stat().st_size // 3)
+            statuses = [future.result()[0] for future in in_flight]
+        after = [request(server.port, "GET", q) for q in queries[:20]]
+        assert set(statuses) <= {200, 503}
+        assert [(status, headers.get("X-Search-Generation")) for status, headers, _ in after] == [(200, "1")] * 20
+        assert sorted(worker_pids(server.pid)) == pids
+    assert "SIGBUS" not in log_path.read_text() and "Traceback" not in log_path.read_text()
+
+
+TOKEN = "jeton-sécurité-令牌"  # issue 16 F11: a non-ASCII admin token could never match
+
+
+def test_deep_health_verifies_every_file_with_the_admin_token(site_and_index, tmp_path):
+    _, index_dir = site_and_index
+    # Bytes of the term table changed: a search still "works" (the words it
+    # held are just not found), so only the checksums can tell.
+    segment = sorted((index_dir / "gen-000002").glob("*.seg"))[0]
+    offset, length = next(v for k, v in segment_parts(segment).items() if k.endswith(".trm"))
+    with open(segment, "r+b") as handle:
+        handle.seek(offset + length // 2)
+        handle.write(b"\0" * 64)
+    with gunicorn(index_dir, workers=2, admin_token=TOKEN) as server:
+        assert request(server.port, "GET", "/healthz")[2]["status"] == "ok"
+        assert request(server.port, "GET", "/healthz?deep=1")[0] == 401
+        assert request(server.port, "GET", "/healthz?deep=1", headers={"Authorization": b"Bearer " + "jeton-securite-令牌".encode()})[0] == 403
+        status, _, body = request(server.port, "GET", "/healthz?deep=2")
+        assert (status, body["parameter"]) == (400, "deep")
+        status, _, body = request(server.port, "GET", "/healthz?deep=1", headers={"Authorization": b"Bearer " + TOKEN.encode()})
+        assert (status, body["status"], body["generation"]) == (200, "degraded", 1)
+        assert [(g["generation"], g["live"], g["verified"], g["problems"]) for g in body["checked"]["generations"]] == [
+            (2, True, False, [f"gen-000002/{segment.name}: content differs from its recorded checksum"]),
+            (1, False, True, []),
+        ]
+        # Every worker moved to the fallback: the check marked generation 2 damaged.
+        assert {(b["status"], b["generation"]) for _, _, b in many(server.port, "/healthz", 12)} == {("degraded", 1)}
+        # The token is the admin endpoints' too.
+        assert request(server.port, "GET", "/admin/tasks/nothing", headers={"Authorization": b"Bearer " + TOKEN.encode()})[0] == 404
