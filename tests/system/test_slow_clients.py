@@ -226,7 +226,9 @@ def test_a_burst_beyond_the_limit_gets_429_that_says_why(app, tmp_path, recipe, 
     explained_json = json.loads((DEPLOY / "errors" / "429.json").read_text())
     with nginx(recipe, tmp_path / "nginx", app.port, site_files={} if prefix else None) as base:
         port = int(base.rsplit(":", 1)[1])
+        started = time.monotonic()
         burst = [one_request(port, f"{prefix}/search.json?q=customer", "127.0.0.5") for _ in range(60)]
+        elapsed = time.monotonic() - started
         page = one_request(port, f"{prefix}/search?q=customer", "127.0.0.5")
         # another client at a normal rate is not held back by the first one's limit
         normal = []
@@ -235,7 +237,8 @@ def test_a_burst_beyond_the_limit_gets_429_that_says_why(app, tmp_path, recipe, 
             time.sleep(0.2)
     statuses = [status for status, _, _, _ in burst]
     assert statuses[:21] == [200] * 21  # the rate plus the burst of 20, answered at once
-    assert statuses.count(429) >= 20, statuses
+    # beyond it, 10 a second: however slow this machine sent them
+    assert 1 <= statuses.count(429) and statuses.count(200) <= 21 + 10 * elapsed + 1, (elapsed, statuses)
     refused = next(r for r in burst if r[0] == 429)
     assert json.loads(refused[2]) == explained_json
     assert explained_json["error"].startswith("too many requests from your address")
