@@ -5,7 +5,9 @@ publish are counted, never failures); 1 some pages failed (listed); 2 usage
 error (a setting or the site's config cannot work; nothing was written); 3
 nothing published (disk full, unwritable index: the served index is
 unchanged); 4 the new generation would drop more than half the live
-documents (``--allow-shrink`` publishes it); 75 another reindex is running.
+documents (``--allow-shrink`` publishes it); 5 the relevance gate
+(``--gate``) refused the new generation (the live one stays); 75 another
+reindex is running.
 
 Exit codes of ``check-settings``: 0 every entry of the search settings files
 is valid (or there are none); 1 some entries are invalid (each listed as
@@ -30,6 +32,7 @@ EXIT_FAILED_POSTS = 1
 EXIT_USAGE = 2
 EXIT_NOT_PUBLISHED = 3
 EXIT_SHRINK = 4
+EXIT_GATE = 5
 EXIT_BUSY = 75
 
 
@@ -52,7 +55,21 @@ def _content_dir(conf: dict) -> Path:
     return path
 
 
-def run_reindex(conf: dict, full: bool, quiet: bool, verbose: bool = False, allow_shrink: bool = False) -> int:
+def _gate(conf: dict, judged_path: Path | None):
+    """The relevance gate's check, its judged set read before anything is built."""
+    if judged_path is None:
+        return None
+    from .evaluation.gate import gate
+    from .evaluation.judged import JudgedSetError, load
+
+    try:
+        judged = load(judged_path)
+    except (OSError, JudgedSetError) as exc:
+        raise click.UsageError(f"--gate: {exc}") from None
+    return gate(judged, conf, float(conf["relevance_gate_margin"]), lambda text: click.echo(text, err=True))
+
+
+def run_reindex(conf: dict, full: bool, quiet: bool, verbose: bool = False, allow_shrink: bool = False, gate_path: Path | None = None) -> int:
     from .index.build import ReindexFailed, ShrinkRefused, reindex
 
     content = _content_dir(conf)
@@ -76,7 +93,7 @@ def run_reindex(conf: dict, full: bool, quiet: bool, verbose: bool = False, allo
         return bar.update
 
     try:
-        report = reindex(content, index_dir, conf, full=full, progress_start=progress_start, site=site, allow_shrink=allow_shrink)
+        report = reindex(content, index_dir, conf, full=full, progress_start=progress_start, site=site, allow_shrink=allow_shrink, before_publish=_gate(conf, gate_path))
     except store.ReindexRunning as exc:
         click.echo(f"searchsvc reindex: {exc}", err=True)
         return EXIT_BUSY
@@ -85,7 +102,8 @@ def run_reindex(conf: dict, full: bool, quiet: bool, verbose: bool = False, allo
         return EXIT_SHRINK
     except (ReindexFailed, store.UnsafeIndexDir) as exc:
         click.echo(f"searchsvc reindex: {exc}", err=True)
-        return EXIT_NOT_PUBLISHED
+        # evaluation.gate.GateRefused, by name: importing it would load the query side on every reindex
+        return EXIT_GATE if type(exc).__name__ == "GateRefused" else EXIT_NOT_PUBLISHED
     finally:
         if "bar" in bar_holder:
             bar_holder["bar"].__exit__(None, None, None)
@@ -136,7 +154,8 @@ def main():
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar; print only failures.")
 @click.option("--verbose", "-v", is_flag=True, help="Also list every file that is not a page, unpublished or excluded, and why.")
 @click.option("--allow-shrink", is_flag=True, help="Publish even if the new generation loses more than half the live documents.")
-def reindex_command(content_dir, index_dir, full, quiet, verbose, allow_shrink):
+@click.option("--gate", "gate_path", type=click.Path(dir_okay=False, path_type=Path), help="A judged query set (searchsvc evaluate's format): publish only if no figure drops by more than SEARCHSVC_RELEVANCE_GATE_MARGIN.")
+def reindex_command(content_dir, index_dir, full, quiet, verbose, allow_shrink, gate_path):
     """Index CONTENT_DIR: a Hugo or Jekyll site's root, or a folder of posts
     (default: SEARCHSVC_CONTENT_DIR, else the sample site).
 
@@ -149,7 +168,7 @@ def reindex_command(content_dir, index_dir, full, quiet, verbose, allow_shrink):
         searchsvc reindex ../my-hugo-site --index /var/lib/searchsvc
     """
     conf = _settings(content_dir=str(content_dir) if content_dir else None, index_dir=str(index_dir) if index_dir else None)
-    sys.exit(run_reindex(conf, full, quiet, verbose, allow_shrink))
+    sys.exit(run_reindex(conf, full, quiet, verbose, allow_shrink, gate_path))
 
 
 @main.command("serve", short_help="Serve search over HTTP (builds the index if there is none).")

@@ -81,6 +81,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("trusted_proxy_hops", 0, "Reverse proxies in front of the service whose X-Forwarded-For/-Proto/-Host/-Prefix headers are believed (Werkzeug's ProxyFix); 1 behind one nginx. 0 (the default): those headers are ignored."),
     Setting("service_url", "", "Absolute URL visitors reach the service at (e.g. https://www.example.gov/search/); the OpenSearch description and every absolute URL are built from it. Empty: from the request's host, but only when it is one of `trusted_hosts` (neither set: /opensearch.xml answers 404 saying so)."),
     Setting("trusted_hosts", (), "Comma-separated host names the service answers for (Werkzeug's trusted hosts; `.example.gov` matches its subdomains); a request for any other Host is 400. Empty: any host, and the Host header is never used to build a URL."),
+    Setting("relevance_gate_margin", 0.02, "How much a judged figure (MRR or nDCG@10 of a group or kind) may drop under `searchsvc reindex --gate` before the new generation is refused."),
     Setting("replica", False, "Serve only generations published to this index folder (`searchsvc publish`, `POST /admin/generations`); never build one. Nothing published yet: 503 saying so."),
 )
 
@@ -88,6 +89,7 @@ DEFAULTS = {s.name: s.default for s in SETTINGS}
 _CONVERTERS = {
     bool: _bool,
     int: int,
+    float: float,
     tuple: _list,
     str: str,
 }

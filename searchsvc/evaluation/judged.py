@@ -21,6 +21,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 GAIN_RELEVANT = 2
 GAIN_PARTIAL = 1
 LISTS = {"known_item": "known", "topical": "topical"}
@@ -90,12 +92,14 @@ def _entry(raw, group: str, index: int, source: str) -> Judged:
 def load(path: Path) -> JudgedSet:
     """Read and check a judged-set file; JudgedSetError names what is wrong."""
     path = Path(path)
+    as_yaml = path.suffix.lower() in (".yml", ".yaml")  # the same keys, for a team that writes YAML
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text) if as_yaml else json.loads(text)
     except OSError as exc:
         raise JudgedSetError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise JudgedSetError(f"{path}: not a JSON file ({exc})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise JudgedSetError(f"{path}: not a {'YAML' if as_yaml else 'JSON'} file ({exc})") from None
     if not isinstance(data, dict) or not any(isinstance(data.get(k), list) for k in LISTS):
         raise JudgedSetError(f"{path}: expected an object with a \"known_item\" and/or \"topical\" list")
     queries = []

@@ -57,6 +57,7 @@ def reindex(
     lock: store.ReindexLock | None = None,
     site: Site | None = None,
     allow_shrink: bool = False,
+    before_publish: Callable[[Path, Path | None], None] | None = None,
 ) -> ReindexReport:
     """Index the site in ``content_dir`` into a new generation of ``index_dir``.
 
@@ -65,7 +66,9 @@ def reindex(
     is written), and ReindexFailed (ShrinkRefused: the new generation would
     lose more than half the live documents, unless ``allow_shrink``) when
     nothing could be published (the live index is then untouched and the
-    lock released).
+    lock released).  ``before_publish(building, live_dir)``, when given, runs
+    on the complete new generation before it goes live; raising ReindexFailed
+    discards it (the relevance gate, evaluation/gate.py).
     """
     started = time.monotonic()
     content_dir = Path(content_dir)
@@ -108,7 +111,7 @@ def _reindex_locked(content_dir, index_dir, settings, full, progress_start, work
         if not plan.full and not changes.any():
             report = changes.report(plan.live)
         else:
-            number = build_generation(index_dir, site, plan, changes, settings, workers, progress, allow_shrink)
+            number = build_generation(index_dir, site, plan, changes, settings, workers, progress, allow_shrink, before_publish)
             store.prune(index_dir, verifier=verifier)
             report = changes.report(number)
     report.seconds = time.monotonic() - started
@@ -260,7 +263,7 @@ class Changes:
         )
 
 
-def build_generation(index_dir, site: Site, plan: ChangePlan, changes: Changes, settings, workers, progress, allow_shrink=False) -> int:
+def build_generation(index_dir, site: Site, plan: ChangePlan, changes: Changes, settings, workers, progress, allow_shrink=False, before_publish=None) -> int:
     """Write the new generation and publish it; returns its number.
 
     On any failure the building directory is removed and the live
@@ -305,6 +308,8 @@ def build_generation(index_dir, site: Site, plan: ChangePlan, changes: Changes, 
         writer = None
         _check_shrink(plan, changes, allow_shrink)
         write_metadata(building, number, plan, changes)
+        if before_publish is not None:
+            before_publish(building, plan.live_dir)
         store.publish(index_dir, building, number)
     except BaseException as exc:
         if writer is not None:

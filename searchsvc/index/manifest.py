@@ -64,7 +64,7 @@ def read_manifest(gen_dir: Path) -> tuple[dict | None, dict | None]:
 def config_fingerprint(settings: Mapping[str, Any], site=None) -> str:
     """Settings and site-wide rules that change what is extracted: a change forces a full rebuild."""
     relevant = {k: settings.get(k) for k in ("facets", "url_pattern", "index_drafts", "index_expired", "max_post_bytes", "exclude", "site_url", "summary_keys")}
-    relevant["schema_version"] = 2
+    relevant["schema_version"] = 3  # 3: boost and best_bet_for (the front matter's search: block)
     if site is not None:
         relevant["site"] = [site.kind, str(site.root), list(site.facets), site.fingerprint()]
     return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=list).encode()).hexdigest()[:16]

@@ -53,6 +53,10 @@ def build_schema(facets: Iterable[str], text: type = StemmedText) -> fields.Sche
         day=fields.ID(sortable=True),
         facet_values=fields.STORED(),
         headings=fields.STORED(),  # query/subresults.py: the sections of long pages
+        # The front matter's search: block (ingest/tuning.py), as terms so that
+        # the few tuned posts are found from the lexicon, never by reading every post.
+        boost=fields.ID(),
+        best_bet_for=fields.ID(),
     )
     for name in facets:
         schema.add(facet_field(name), fields.ID())
@@ -73,7 +77,8 @@ def to_fields(doc: Document, facets: Iterable[str]) -> dict:
         "title": doc.title,
         "summary": doc.summary,
         "body": doc.body,
-        "tags": " ; ".join(values.get("tags", [])),
+        # An editor's keywords find the post as its tags do (they are not shown).
+        "tags": " ; ".join(values.get("tags", []) + list(doc.tuning.keywords)),
         "authors": " ".join(values.get("authors", [])),
         "url": doc.url,
         "date": sort_key(doc.date),
@@ -84,4 +89,8 @@ def to_fields(doc: Document, facets: Iterable[str]) -> dict:
     }
     for name, items in values.items():
         record[facet_field(name)] = [facet_key(v) for v in items]
+    if doc.tuning.boost != 1.0:
+        record["boost"] = f"{doc.tuning.boost:g}"
+    if doc.tuning.best_bet_for:
+        record["best_bet_for"] = list(doc.tuning.best_bet_for)
     return record

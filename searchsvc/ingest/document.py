@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from .tuning import NONE, Tuning
+
 # The kinds of Skip, each a summary count of `searchsvc reindex`.
 UNPUBLISHED = "unpublished"  # draft, future, expired, published: false, build options
 NOT_A_PAGE = "not a page"  # term pages, layouts, data, untitled stubs
@@ -29,6 +31,7 @@ class Document:
     warnings: list[str] = field(default_factory=list)  # "<id>: ..." one-liners
     language: str | None = None
     headings: list = field(default_factory=list)  # ingest.text.Heading: level, text, anchor, offset in body
+    tuning: Tuning = NONE  # the front matter's search: block (ingest.tuning)
 
 
 class PostError(Exception):

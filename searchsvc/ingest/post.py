@@ -19,6 +19,7 @@ from .frontmatter import decode, read_post_file, split_front_matter
 from .sites.base import Site
 from .sites.plain import excluded_by
 from .text import render
+from .tuning import tuning_of
 from .walk import inside
 
 
@@ -89,6 +90,9 @@ def _load_page(
     def warn(message: str) -> None:
         warnings.append(f"{doc_id}: {message}")
 
+    tuning = tuning_of(meta.get("search"), warn)
+    if tuning.exclude:
+        raise Skip(EXCLUDED, "search: {exclude: true}")
     title = title_of(meta, warn) or rules.title
     if not title:
         raise Skip(NOT_A_PAGE, "no title (a page without one is not a search result)")
@@ -112,4 +116,5 @@ def _load_page(
         warnings=warnings,
         language=rules.language,
         headings=text.headings,
+        tuning=tuning,
     )

@@ -25,6 +25,7 @@ from whoosh import query as wq
 from ..index.schema import TEXT_FIELDS as FIELDS
 from ..index.whoosh_internals import read_posting
 from .sequence import in_sequence as _in_sequence
+from .tuning import boosts
 
 if TYPE_CHECKING:
     from .generation import Generation
@@ -335,6 +336,9 @@ class Relevance:
         scored = total * (present / sum(rarity)) ** self.weights.coverage
         if self.weights.long_ratio:
             scored = scored * self.scorer.stats.damping(self.weights.long_ratio)[ids]
+        page_boosts = boosts(self.gen)
+        if len(page_boosts):  # an editor's search.boost in the page's front matter
+            scored = scored * page_boosts[ids]
         if self.half_life_days > 0:
             now, dates = time.time(), self.gen.dates
             decay = [

@@ -148,9 +148,10 @@ def start_reindex():
     lock.forget()
     # Reap the child when it ends, so no zombie outlives it.
     threading.Thread(target=proc.wait, name=f"reindex-{proc.pid}", daemon=True).start()
-    response = jsonify({"ok": True, "task": task, "task_url": url_for("admin.show_task", uid=task["uid"])})
+    task_url = url_for("admin.show_task", uid=task["uid"])
+    response = jsonify({"ok": True, "task": task, "task_url": task_url})
     response.status_code = 202
-    response.headers["Location"] = f"/admin/tasks/{task['uid']}"
+    response.headers["Location"] = task_url
     return response
 
 

@@ -13,7 +13,7 @@ from flask import current_app
 
 from ..editorial.files import folder_for, normalise
 from ..editorial.live import LiveSettings
-from ..query import synonyms
+from ..query import synonyms, tuning
 
 _pages_lock = threading.Lock()
 
@@ -57,6 +57,12 @@ def _best_bets(found, query: str, conf, generation) -> list[dict]:
             if link["url"] not in seen:
                 seen.add(link["url"])
                 out.append({**link, "id": None})
+    # Then the pages that name the query in their front matter (search.best_bet_for), in build order.
+    for docnum in tuning.pinned_for(generation, sorted(" ".join(w) for w in wanted)):
+        stored = generation.searcher.stored_fields(docnum)
+        if stored["url"] not in seen:
+            seen.add(stored["url"])
+            out.append({"title": stored["title"], "url": stored["url"], "description": stored.get("summary", ""), "id": stored["id"]})
     return out
 
 
@@ -74,7 +80,7 @@ def apply(data: dict, conf, generation) -> dict:
     live = current_app.extensions.setdefault("searchsvc.editorial", LiveSettings())
     found = live.current(settings_folder(conf, generation))
     query = data.get("query") or ""
-    extra = {"best_bets": _best_bets(found, query, conf, generation) if found.best_bets else []}
+    extra = {"best_bets": _best_bets(found, query, conf, generation)}
     url = found.routes.get(normalise(query)) if found.routes else None
     # Always present, like best_bets, so a search box can test it without a key check.
     extra["route"] = {"url": url} if url is not None else None

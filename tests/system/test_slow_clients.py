@@ -12,10 +12,11 @@ for the rate limit too).  Every client has its own loopback address
   ones.  The same attack straight at gunicorn takes both workers: each is
   held by a trickling connection until gunicorn's timeout kills it, and the
   visitors' searches wait behind 200 connections in the listen queue.
-  Measured here (2 cores, load average 2, the real 2017 corpus): through
-  nginx 400 of 400 searches answered, p50 2 ms, p99 35 ms and 46 ms in two
-  runs; straight at gunicorn 0 of 16 answered, every one timed out at the
-  client's 5 s (p99 >= 5 s).  See README "Production".
+  Measured here (2 cores, load average 2-3, the real 2017 corpus, nearly
+  every search a different query/page/per_page so few come from the answer
+  cache): through nginx 400 of 400 answered, p50 6-10 ms, p99 22 and 69 ms in two runs (no
+  attack: p99 30 ms); straight at gunicorn 0 of 16 answered, every one timed
+  out at the client's 5 s (p99 >= 5 s).  See README "Production".
 - A burst beyond the limit is answered 429 with Retry-After and a body that
   says why (the JSON error shape on .json, a page otherwise), while a client
   at a normal rate keeps getting 200.
@@ -143,7 +144,8 @@ def warm_up(port: int) -> None:
 
 
 def visitors(port: int, seconds: float = SECONDS) -> list[tuple[int | None, float]]:
-    """Four visitors, each searching at VISITOR_RATE a second for ``seconds``."""
+    """Four visitors, each searching at VISITOR_RATE a second for ``seconds``
+    (query, page and per_page vary together, so nearly every search is new to the answer cache)."""
     results: list[tuple[int | None, float]] = []
     lock = threading.Lock()
 
@@ -153,7 +155,7 @@ def visitors(port: int, seconds: float = SECONDS) -> list[tuple[int | None, floa
         while time.monotonic() < end:
             started = time.monotonic()
             q = QUERIES[i % len(QUERIES)].replace(" ", "+")
-            status, took, _, _ = one_request(port, f"/search.json?q={q}&page={1 + i % 3}", address)
+            status, took, _, _ = one_request(port, f"/search.json?q={q}&page={1 + i % 3}&per_page={5 + i % 20}", address)
             with lock:
                 results.append((status, took))
             i += len(VISITOR_ADDRESSES)
@@ -224,7 +226,9 @@ def test_a_burst_beyond_the_limit_gets_429_that_says_why(app, tmp_path, recipe, 
     explained_json = json.loads((DEPLOY / "errors" / "429.json").read_text())
     with nginx(recipe, tmp_path / "nginx", app.port, site_files={} if prefix else None) as base:
         port = int(base.rsplit(":", 1)[1])
+        started = time.monotonic()
         burst = [one_request(port, f"{prefix}/search.json?q=customer", "127.0.0.5") for _ in range(60)]
+        elapsed = time.monotonic() - started
         page = one_request(port, f"{prefix}/search?q=customer", "127.0.0.5")
         # another client at a normal rate is not held back by the first one's limit
         normal = []
@@ -233,7 +237,8 @@ def test_a_burst_beyond_the_limit_gets_429_that_says_why(app, tmp_path, recipe, 
             time.sleep(0.2)
     statuses = [status for status, _, _, _ in burst]
     assert statuses[:21] == [200] * 21  # the rate plus the burst of 20, answered at once
-    assert statuses.count(429) >= 20, statuses
+    # beyond it, 10 a second: however slow this machine sent them
+    assert 1 <= statuses.count(429) and statuses.count(200) <= 21 + 10 * elapsed + 1, (elapsed, statuses)
     refused = next(r for r in burst if r[0] == 429)
     assert json.loads(refused[2]) == explained_json
     assert explained_json["error"].startswith("too many requests from your address")

@@ -8,6 +8,7 @@ The real nginx and gunicorn in front of a browser are tests/system/test_behind_n
 
 from __future__ import annotations
 
+import time
 from xml.etree import ElementTree
 
 import pytest
@@ -165,3 +166,42 @@ def test_a_service_url_that_is_not_absolute_is_refused_naming_the_setting(sample
     with pytest.raises(SettingsError, match=r"SEARCHSVC_SERVICE_URL \(setting service_url\): expected an absolute http\(s\) URL"):
         with open_app({"index_dir": str(index_dir), "service_url": "/search/"}):
             pass
+
+
+def test_the_admin_task_url_carries_the_prefix(tmp_path):
+    from searchsvc.index import store
+
+    from ..conftest import build
+    from ..site import make_site
+
+    root = make_site(tmp_path / "site")
+    index_dir = tmp_path / "index"
+    build(root, index_dir)
+    auth = {"Authorization": "Bearer t0ken-with-some-length"}
+    with open_app({"index_dir": str(index_dir), "content_dir": str(root), "admin_token": "t0ken-with-some-length"}) as app:
+        client = app.test_client()
+        response = client.post("/admin/reindex", headers=auth, base_url="http://localhost/search")
+        assert response.status_code == 202
+        body = response.get_json()
+        assert body["task_url"] == f"/search/admin/tasks/{body['task']['uid']}" == response.headers["Location"]
+        for _ in range(600):  # the child reindex finishes and frees the lock before the test ends
+            task = client.get(body["task_url"].removeprefix("/search"), headers=auth, base_url="http://localhost/search").get_json()["task"]
+            if task["status"] in ("succeeded", "failed"):
+                break
+            time.sleep(0.1)
+        assert task["status"] == "succeeded", task
+    store.ReindexLock(index_dir).acquire().release()
+
+
+def test_the_atom_feed_links_carry_the_prefix_and_the_forwarded_host(proxied_app):
+    response = proxied_app.test_client().get("/search.atom?q=customer", headers=FORWARDED)
+    assert response.status_code == 200
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    feed = ElementTree.fromstring(response.data)
+    links = {link.get("rel"): link.get("href") for link in feed.findall("a:link", ns)}
+    assert links == {
+        "self": "https://search.example.gov/search/search.atom?q=customer&per_page=20",
+        "alternate": "https://search.example.gov/search/search?q=customer&sort=newest",
+    }
+    entry_links = [link.get("href") for link in feed.findall("a:entry/a:link", ns)]
+    assert entry_links and all(href.startswith(SITE) for href in entry_links)
