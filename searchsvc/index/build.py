@@ -77,7 +77,7 @@ def reindex(
         raise ReindexFailed(f"content directory {content_dir} does not exist or is not a directory")
     site = site or open_site(content_dir, settings)
     try:
-        return _reindex_locked(content_dir, index_dir, settings, full, progress_start, workers, lock, site, allow_shrink, started)
+        return _reindex_locked(content_dir, index_dir, settings, full, progress_start, workers, lock, site, allow_shrink, before_publish, started)
     except OSError as exc:
         # A full disk anywhere (the index folder, the lock, a leftover's
         # removal), not only while the generation is written: one line and
@@ -88,7 +88,7 @@ def reindex(
         raise
 
 
-def _reindex_locked(content_dir, index_dir, settings, full, progress_start, workers, lock, site, allow_shrink, started) -> ReindexReport:
+def _reindex_locked(content_dir, index_dir, settings, full, progress_start, workers, lock, site, allow_shrink, before_publish, started) -> ReindexReport:
     store.ensure_index_dir(index_dir)
     with lock or store.ReindexLock(index_dir) as lock:
         notices = []
