@@ -40,7 +40,14 @@ def _settings(**overrides) -> dict:
     try:
         return settings_mod.load({k: v for k, v in overrides.items() if v is not None})
     except SettingsError as exc:
-        raise click.UsageError(str(exc)) from None
+        refuse(str(exc))
+
+
+def refuse(message: str, code: int = EXIT_USAGE):
+    """A refusal to start: one line naming the command, no usage text, no traceback."""
+    name = click.get_current_context(silent=True)
+    click.echo(f"{name.command_path if name else 'searchsvc'}: {message}", err=True)
+    sys.exit(code)
 
 
 def _content_dir(conf: dict) -> Path:
@@ -199,7 +206,10 @@ def serve_command(index_dir, content_dir, host, port, replica):
             sys.exit(code)
     from . import create_app
 
-    app = create_app(conf)
+    try:
+        app = create_app(conf)
+    except (store.UnsafeIndexDir, SettingsError, OSError) as exc:
+        refuse(str(exc))
     click.echo(f"Serving on http://{host}:{port}/  (try http://{host}:{port}/search.json?q=customer+experience)", err=True)
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
