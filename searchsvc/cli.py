@@ -343,12 +343,17 @@ def stats_command(index_dir, days, as_json, suggest):
 
 def _draft_fixes(conf: dict, data: dict) -> str:
     from . import create_app
+    from .analytics.acronyms import expansions_in_index
     from .analytics.drafts import draft
 
     app = create_app({**conf, "analytics": False})  # the drafts' own searches are not visitors'
     try:
         with app.test_client() as client:
-            return draft(data, lambda q: client.get("/search.json", query_string={"q": q}).get_json() or {})
+            return draft(
+                data,
+                lambda q: client.get("/search.json", query_string={"q": q}).get_json() or {},
+                lambda acronyms: expansions_in_index(Path(conf["index_dir"]), tuple(conf["facets"]), acronyms),
+            )
     finally:
         app.extensions["searchsvc"].close()
 
