@@ -40,7 +40,14 @@ def _settings(**overrides) -> dict:
     try:
         return settings_mod.load({k: v for k, v in overrides.items() if v is not None})
     except SettingsError as exc:
-        raise click.UsageError(str(exc)) from None
+        refuse(str(exc))
+
+
+def refuse(message: str, code: int = EXIT_USAGE):
+    """A refusal to start: one line naming the command, no usage text, no traceback."""
+    name = click.get_current_context(silent=True)
+    click.echo(f"{name.command_path if name else 'searchsvc'}: {message}", err=True)
+    sys.exit(code)
 
 
 def _content_dir(conf: dict) -> Path:
@@ -199,7 +206,10 @@ def serve_command(index_dir, content_dir, host, port, replica):
             sys.exit(code)
     from . import create_app
 
-    app = create_app(conf)
+    try:
+        app = create_app(conf)
+    except (store.UnsafeIndexDir, SettingsError, OSError) as exc:
+        refuse(str(exc))
     click.echo(f"Serving on http://{host}:{port}/  (try http://{host}:{port}/search.json?q=customer+experience)", err=True)
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
@@ -333,12 +343,17 @@ def stats_command(index_dir, days, as_json, suggest):
 
 def _draft_fixes(conf: dict, data: dict) -> str:
     from . import create_app
+    from .analytics.acronyms import expansions_in_index
     from .analytics.drafts import draft
 
     app = create_app({**conf, "analytics": False})  # the drafts' own searches are not visitors'
     try:
         with app.test_client() as client:
-            return draft(data, lambda q: client.get("/search.json", query_string={"q": q}).get_json() or {})
+            return draft(
+                data,
+                lambda q: client.get("/search.json", query_string={"q": q}).get_json() or {},
+                lambda acronyms: expansions_in_index(Path(conf["index_dir"]), tuple(conf["facets"]), acronyms),
+            )
     finally:
         app.extensions["searchsvc"].close()
 

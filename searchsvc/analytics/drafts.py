@@ -6,6 +6,8 @@ of the search settings folder (README, Search settings for editors).
 - A zero-result query the suggester can correct ("recieve" -> "receive")
   becomes a synonyms.yml group joining the query to the correction, so the
   visitor's spelling finds what the correction finds.
+- A zero-result acronym whose long form the posts spell out ("odp" ->
+  "Open Data Policy", analytics/acronyms.py) becomes a group joining them.
 - Any other zero-result query becomes a best bet to fill in and, commented
   out, a route: only a person knows which page it wants.
 - A query whose results nobody clicks becomes a best bet listing the
@@ -21,6 +23,8 @@ from typing import Callable
 
 import yaml
 
+from .acronyms import looks_like_an_acronym
+
 TOP_SHOWN = 3
 
 
@@ -29,13 +33,26 @@ def _quote(text: str) -> str:
     return yaml.safe_dump(text, default_style=None, allow_unicode=True).removesuffix("\n...\n").strip()
 
 
-def draft(data: dict, search: Callable[[str], dict]) -> str:
+def draft(data: dict, search: Callable[[str], dict], long_forms: Callable[[set[str]], dict] | None = None) -> str:
+    """``long_forms(acronyms)`` -> {acronym: (long form, times seen)} from the site's posts."""
     synonyms, bets, routes = [], [], []
+    corrected: dict[str, str] = {}
+    for entry in data["zero_results"]:
+        answer = search(entry["query"])
+        corrected[entry["query"]] = (answer.get("suggestion") or {}).get("text") or (answer.get("corrected_query") if answer.get("corrected") else None)
+    acronyms = {q for q, fix in corrected.items() if not fix and looks_like_an_acronym(q)}
+    spelled = long_forms(acronyms) if long_forms and acronyms else {}
     for entry in data["zero_results"]:
         q = entry["query"]
-        answer = search(q)
         # The did-you-mean, or the correction the service now searches by itself.
-        suggestion = (answer.get("suggestion") or {}).get("text") or (answer.get("corrected_query") if answer.get("corrected") else None)
+        suggestion = corrected[q]
+        if q in spelled:
+            form, seen = spelled[q]
+            synonyms.append(
+                f"# {entry['count']} searches found nothing; the posts spell it out as \"{form}\" ({seen} times)\n"
+                f"- [{_quote(q.upper())}, {_quote(form)}]"
+            )
+            continue
         if suggestion and suggestion != q:
             fixed = search(suggestion)
             synonyms.append(

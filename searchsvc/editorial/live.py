@@ -1,7 +1,7 @@
 """The settings folder as the server sees it: re-read when a file changes.
 
-Each lookup stats the settings files (microseconds); a change of modification
-time or size re-reads them, so an edit applies at the next search with no
+Each lookup stats the settings files (at most every 0.2 s: searchsvc/stamps.py); a change of modification
+time or size re-reads them, so an edit applies within a fraction of a second with no
 reindex and no re-parse of the posts.  A folder that cannot be read is
 treated as empty (search never breaks on it).
 """
@@ -11,18 +11,12 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from ..stamps import stamp as file_stamp
 from .files import FILES, EditorialSettings, load
 
 
 def _stamp(folder: Path) -> tuple:
-    stamp = []
-    for name in FILES:
-        try:
-            st = (folder / name).stat()
-            stamp.append((st.st_mtime_ns, st.st_size, st.st_ino))
-        except OSError:
-            stamp.append(None)
-    return tuple(stamp)
+    return tuple(file_stamp(folder / name) for name in FILES)
 
 
 class LiveSettings:

@@ -76,6 +76,19 @@ def reindex(
     if not content_dir.is_dir():
         raise ReindexFailed(f"content directory {content_dir} does not exist or is not a directory")
     site = site or open_site(content_dir, settings)
+    try:
+        return _reindex_locked(content_dir, index_dir, settings, full, progress_start, workers, lock, site, allow_shrink, before_publish, started)
+    except OSError as exc:
+        # A full disk anywhere (the index folder, the lock, a leftover's
+        # removal), not only while the generation is written: one line and
+        # exit 3, as documented (a disk with 0 bytes free gave a traceback).
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            number = (store.generations(index_dir) or [0])[0] + 1
+            raise ReindexFailed(f"disk full while writing generation {number}; the served index is unchanged") from exc
+        raise
+
+
+def _reindex_locked(content_dir, index_dir, settings, full, progress_start, workers, lock, site, allow_shrink, before_publish, started) -> ReindexReport:
     store.ensure_index_dir(index_dir)
     with lock or store.ReindexLock(index_dir) as lock:
         notices = []

@@ -162,6 +162,7 @@ def ensure_index_dir(index_dir: Path) -> None:
 # a SIGKILLed reindex whose pool workers survived kept the lock held for ever
 # (found by tests/system/test_crash.py).  Pool workers call detach_worker().
 _HELD_LOCK_FDS: set[int] = set()
+PID_WIDTH = 16  # the lock file's pid field (spaces when free)
 _PR_SET_PDEATHSIG = 1
 
 
@@ -243,8 +244,13 @@ class ReindexLock:
         return self
 
     def _claim(self, fd: int) -> None:
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        # The pid is written over a fixed-width field, never by growing the
+        # file: on a disk with 0 bytes free the lock file's block is already
+        # there, so taking the lock needs no space (it raised ENOSPC, a
+        # traceback, issue 16 F8).
+        os.pwrite(fd, str(os.getpid()).ljust(PID_WIDTH).encode(), 0)
+        if os.fstat(fd).st_size > PID_WIDTH:
+            os.ftruncate(fd, PID_WIDTH)
         self._fd = fd
         _HELD_LOCK_FDS.add(fd)
 
@@ -253,7 +259,7 @@ class ReindexLock:
             fd, self._fd = self._fd, None
             _HELD_LOCK_FDS.discard(fd)
             try:
-                os.ftruncate(fd, 0)
+                os.pwrite(fd, b" " * PID_WIDTH, 0)
             except OSError:
                 pass  # a full disk must not keep the lock held
             finally:
@@ -387,7 +393,10 @@ def prune(index_dir: Path, keep: int = 2, verifier=None) -> list[int]:
                 if _remove(index_dir, gen_name(number)):
                     removed.append(number)
                 continue
-            mark_damaged(path, problems, "reindex (pruning)")
+            try:
+                mark_damaged(path, problems, "reindex (pruning)")
+            except OSError:
+                pass  # (a full disk: renamed as evidence all the same)
             try:
                 os.rename(path, index_dir / (gen_name(number) + EVIDENCE))
             except OSError:

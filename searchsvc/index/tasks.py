@@ -11,6 +11,8 @@ reindex itself is imported inside ``run_task``.
 from __future__ import annotations
 
 import argparse
+import errno
+import json
 import os
 import re
 import sys
@@ -33,14 +35,72 @@ def _tasks_dir(index_dir: Path) -> Path:
     return index_dir / TASKS_DIR
 
 
+# Every record is padded to a whole block, and one spare block-sized file is
+# kept: on a full disk a record can still be rewritten in place, or the spare
+# renamed to a new one, so the task says "failed" (issue 16 F8: no record at all).
+RECORD_BYTES = 4096
+SPARE = ".spare"
+
+
 def write_task(index_dir: Path, task: dict) -> None:
-    """Replace a task record atomically: a reader sees the old or the new one."""
+    """Replace a task record atomically: a reader sees the old or the new one.
+
+    With the disk full, the record is written in place instead, over its own
+    blocks (or the spare's): a reader may then find it half written (and
+    answers 404 for that moment), but it ends saying how the task went.
+    """
     directory = _tasks_dir(index_dir)
     directory.mkdir(mode=0o755, exist_ok=True)
+    text = json.dumps(task, ensure_ascii=True, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % RECORD_BYTES)
+    target = directory / f"{task['uid']}.json"
     tmp = directory / f".{task['uid']}.{os.getpid()}.tmp"
-    store.write_json(tmp, task)
-    store.owner_only_writable(directory)  # the index is refused if others can write it
-    os.replace(tmp, directory / f"{task['uid']}.json")
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(text)
+        store.owner_only_writable(directory)  # the index is refused if others can write it
+        os.replace(tmp, target)
+    except OSError as exc:
+        _remove(tmp)
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        _write_in_place(directory, target, text, exc)
+        return
+    _keep_spare(directory)
+
+
+def _write_in_place(directory: Path, target: Path, text: bytes, full: OSError) -> None:
+    if not target.exists():
+        spare = directory / SPARE
+        if not spare.exists():
+            raise full
+        os.rename(spare, target)
+    if target.stat().st_size < len(text):
+        raise full
+    with open(target, "r+b") as handle:
+        handle.write(text)
+
+
+def _keep_spare(directory: Path) -> None:
+    spare = directory / SPARE
+    if spare.exists():
+        return
+    try:
+        fd = os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            os.fchmod(fd, 0o644)  # whatever the umask: the index is refused if others can write it
+            os.write(fd, b" " * RECORD_BYTES)
+        finally:
+            os.close(fd)
+    except OSError:
+        _remove(spare)
+
+
+def _remove(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def read_task(index_dir: Path, uid: str) -> dict | None:
@@ -110,7 +170,7 @@ def _finish(index_dir: Path, task: dict) -> None:
         write_task(index_dir, task)
         _prune_tasks(index_dir)
     except OSError:
-        pass  # a full disk: the task stays "processing"; the reindex itself said why
+        pass  # not even in place (a record past RECORD_BYTES on a full disk): it stays "processing"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -120,7 +120,7 @@ class Generation:
         for name in facets:
             fieldname = facet_field(name)
             table: dict[str, np.ndarray] = {}
-            if fieldname in self.ix.schema:
+            if fieldname in self.searcher.schema:
                 for key in reader.lexicon(fieldname):
                     key = key.decode("utf-8") if isinstance(key, bytes) else key
                     docs = np.fromiter(reader.postings(fieldname, key).all_ids(), dtype=np.int32)

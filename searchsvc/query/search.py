@@ -85,7 +85,7 @@ def language_query(gen: Generation, req: SearchRequest, settings, weights: Weigh
     groups = synonyms.effective(settings, gen.meta.get("content_dir"))
     searcher = gen.searcher
     for group in (qparser.AndGroup, qparser.OrGroup):
-        parsed = parse_query(req.q, gen.ix.schema, searcher.reader(), settings, group=group)
+        parsed = parse_query(req.q, gen.searcher.schema, searcher.reader(), settings, group=group)
         if parsed is None:
             return None, None, None, np.zeros(gen.size, dtype=bool)
         limits = settings["max_query_terms"], stem_df, settings["max_expanded_terms"]

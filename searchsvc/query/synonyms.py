@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ..editorial.files import SYNONYMS, Problem, folder_for, load_synonyms
 from ..settings import PACKAGE_DIR
+from ..stamps import stamp as file_stamp
 from ..words import WORD
 
 DEFAULT_FILE = PACKAGE_DIR / "data" / "synonyms.txt"
@@ -95,13 +96,9 @@ _cache: dict[str, tuple[tuple[int, int], Synonyms]] = {}
 _lock = threading.Lock()
 
 
-def stamp(path: str | os.PathLike | None) -> tuple[int, int]:
-    """What identifies the file's current content (for result caches): mtime and size."""
-    try:
-        info = (Path(path) if path else DEFAULT_FILE).stat()
-    except OSError:
-        return (0, 0)
-    return (info.st_mtime_ns, info.st_size)
+def stamp(path: str | os.PathLike | None) -> tuple:
+    """What identifies the file's current content (for result caches); (0, 0) when absent."""
+    return file_stamp(Path(path) if path else DEFAULT_FILE) or (0, 0)
 
 
 def load(path: str | os.PathLike | None) -> Synonyms:
@@ -112,11 +109,12 @@ def load(path: str | os.PathLike | None) -> Synonyms:
     """
     path = Path(path) if path else DEFAULT_FILE
     key = str(path)
-    try:
-        info = path.stat()
-        stamp = (info.st_mtime_ns, info.st_size)
-    except OSError as exc:
-        return Synonyms(problems=[f"synonyms file {path}: {exc.strerror or exc}"])
+    stamp = file_stamp(path)
+    if stamp is None:
+        try:
+            path.stat()
+        except OSError as exc:
+            return Synonyms(problems=[f"synonyms file {path}: {exc.strerror or exc}"])
     with _lock:
         cached = _cache.get(key)
         if cached and cached[0] == stamp:

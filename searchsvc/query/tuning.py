@@ -22,7 +22,7 @@ def boosts(gen: Generation) -> np.ndarray:
     """Per post, its ``search.boost`` (1.0 when it has none); empty when no post has one."""
 
     def build(gen: Generation) -> np.ndarray:
-        if "boost" not in gen.ix.schema:
+        if "boost" not in gen.searcher.schema:
             return _NONE
         reader = gen.searcher.reader()
         out = np.ones(gen.size, dtype=np.float64)
@@ -43,7 +43,7 @@ def boosts(gen: Generation) -> np.ndarray:
 
 def pinned_for(gen: Generation, keys) -> list[int]:
     """The live posts whose ``search.best_bet_for`` holds one of ``keys`` (a query's words joined by a space), newest build order."""
-    if "best_bet_for" not in gen.ix.schema:
+    if "best_bet_for" not in gen.searcher.schema:  # (ix.schema re-reads the TOC file on every use)
         return []
     reader = gen.searcher.reader()
     found: list[int] = []

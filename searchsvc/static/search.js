@@ -501,7 +501,12 @@
     count.setAttribute("aria-live", "polite");
     var hits = el("ol", "searchsvc__hits");
     var more = el("a", "searchsvc__more");
+    /* the editors' best bets for the query, above the ranked results as on the page */
+    var bets = el("section", "searchsvc__bets");
+    bets.setAttribute("aria-label", "Recommended");
+    bets.hidden = true;
     panel.appendChild(count);
+    panel.appendChild(bets);
     panel.appendChild(hits);
     panel.appendChild(more);
     if (inline) box.appendChild(panel);
@@ -510,6 +515,26 @@
     target.appendChild(box);
 
     var pending = null;
+
+    function showBets(found) {
+      bets.textContent = "";
+      var shown = found.filter(function (bet) {
+        return safeHref(bet.url, location.href);
+      });
+      bets.hidden = !shown.length;
+      if (!shown.length) return;
+      bets.appendChild(el("h2", "searchsvc__bets-heading", "Recommended"));
+      var items = el("ul", "searchsvc__bets-list");
+      shown.forEach(function (bet) {
+        var item = el("li", "searchsvc__bet");
+        var link = el("a", "searchsvc__bet-title", bet.title);
+        link.href = safeHref(bet.url, location.href);
+        item.appendChild(link);
+        if (bet.description) item.appendChild(el("p", "searchsvc__snippet", bet.description));
+        items.appendChild(item);
+      });
+      bets.appendChild(items);
+    }
 
     function showInline(q) {
       if (pending) pending.abort();
@@ -529,9 +554,16 @@
             more.hidden = true;
             return;
           }
+          /* a routed query goes where the editors send it, as /search does */
+          var route = data.route && safeHref(data.route.url, location.href);
+          if (route) {
+            location.assign(route);
+            return;
+          }
           count.textContent = data.total
             ? data.total + (data.total === 1 ? " result" : " results") + " for “" + q + "”"
             : "No results for “" + q + "”";
+          showBets(data.best_bets || []);
           data.results.forEach(function (hit) {
             var item = el("li", "searchsvc__hit");
             var href = safeHref(hit.url, location.href);

@@ -107,12 +107,14 @@ def start_reindex():
     content_dir = settings_mod.content_dir(conf)
     if not content_dir.is_dir():
         return _error(503, "the configured content folder does not exist (setting content_dir)")
-    store.ensure_index_dir(index_dir)
     lock = store.ReindexLock(index_dir)
     try:
+        store.ensure_index_dir(index_dir)
         lock.acquire()
     except store.ReindexRunning as exc:
         return _error(409, str(exc))
+    except OSError as exc:  # a full disk, a read-only index folder: a reason, not a 500
+        return _error(503, f"could not start the reindex: {exc.strerror or exc}; the served index is unchanged")
     task = {
         "uid": uuid.uuid4().hex,
         "type": "reindex",

@@ -89,6 +89,8 @@ def test_suggest_drafts_a_synonym_a_best_bet_and_a_route(tmp_path):
         for _ in range(5):
             recorder.search("zzyzxq", 0, day=day)
         for _ in range(6):
+            recorder.search("odp", 0, day=day)  # an acronym the posts spell out but never use
+        for _ in range(6):
             recorder.search("dap", 5, day=day)
     recorder.click("dap", 1, day=TODAY - dt.timedelta(days=30))  # outside the week
     recorder.close()
@@ -97,6 +99,8 @@ def test_suggest_drafts_a_synonym_a_best_bet_and_a_route(tmp_path):
         "# ---- search/synonyms.yml: add ----\n"
         "# 56 searches found nothing; \"accessibility\" finds 12\n"
         "- [accesibility, accessibility]\n"
+        "# 42 searches found nothing; the posts spell it out as \"Open Data Policy\" (2 times)\n"
+        "- [ODP, Open Data Policy]\n"
         "\n"
         "# ---- search/best-bets.yml: add ----\n"
         "# 35 searches found nothing, and no spelling correction was found\n"
@@ -113,5 +117,5 @@ def test_suggest_drafts_a_synonym_a_best_bet_and_a_route(tmp_path):
         "# - query: zzyzxq\n"
         "#   url: https://   # or send the query straight to one page\n"
     )
-    assert yaml.safe_load(out.split("# ---- search/best-bets.yml")[0]) == [["accesibility", "accessibility"]]
+    assert yaml.safe_load(out.split("# ---- search/best-bets.yml")[0]) == [["accesibility", "accessibility"], ["ODP", "Open Data Policy"]]
     assert [b["query"] for b in yaml.safe_load(out.split("# ---- search/routes.yml")[0].split("best-bets.yml: add ----")[1])] == ["zzyzxq", "dap"]

@@ -78,6 +78,14 @@ def site(tmp_path_factory):
         """,
         'Hostile body <script>alert(3)</script> "><img src=x onerror=alert(1)> zzhostile.',
     )
+    (content / "search").mkdir()
+    (content / "search" / "best-bets.yml").write_text(
+        "- query: section 508\n"
+        "  links: [{title: Section508.gov, url: 'https://www.section508.gov/', description: The government's 508 site}]\n"
+        "  pages: [posts/2016/2016-04-12-what-the-section-508-refresh-means.md]\n",
+        encoding="utf-8",
+    )
+    (content / "search" / "routes.yml").write_text("- query: contact us\n  url: https://www.example.gov/contact/\n", encoding="utf-8")
     argv = lambda port: [searchsvc_exe(), "serve", "--content", str(content), "--index", str(root / "index"), "--port", str(port)]  # noqa: E731
     with running_server(argv, root / "serve.log") as (base, _):
         yield base
@@ -563,6 +571,27 @@ def test_embedded_box_shows_results_inline(page, host_site, site):
     box.press("Enter")
     expect(page.locator(".searchsvc__title").first).to_have_text(HOSTILE_TITLE)
     assert page.evaluate("document.querySelectorAll('img').length") == 0
+
+
+def test_embedded_box_shows_best_bets_first_and_follows_a_route(page, host_site, site):
+    page.goto(host_site + "/inline.html")
+    box = page.get_by_label("Search our posts")
+    box.fill("Section  508")
+    box.press("Enter")
+    bets = page.get_by_role("region", name="Recommended")
+    expect(bets.locator(".searchsvc__bet-title")).to_have_text(["What the Proposed Section 508 Refresh Means for Your Team", "Section508.gov"])
+    expect(bets.locator(".searchsvc__bet-title").nth(1)).to_have_attribute("href", "https://www.section508.gov/")
+    assert bets.locator(".searchsvc__snippet").nth(1).inner_text() == "The government's 508 site"
+    # above the ranked results, which follow as usual
+    assert page.evaluate("document.querySelector('.searchsvc__bets').nextElementSibling.className") == "searchsvc__hits"
+    box.fill("plain language")
+    box.press("Enter")
+    expect(page.locator(".searchsvc__bets")).to_be_hidden()
+
+    page.route("https://www.example.gov/contact/", lambda route: route.fulfill(body="<title>Contact</title>", content_type="text/html"))
+    box.fill("contact us")
+    box.press("Enter")
+    expect(page).to_have_url("https://www.example.gov/contact/")
 
 
 def test_embedded_box_submits_to_the_search_page(page, host_site, site):
