@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from searchsvc import create_app
 from searchsvc.index import whoosh_internals
-from searchsvc.query import ranking, search, snippets
+from searchsvc.query import ranking, search
 from searchsvc.words import facet_key
 from searchsvc.index.build import reindex
 from searchsvc.index.manifest import FileResult
@@ -24,7 +24,6 @@ from searchsvc.ingest.sites.plain import PlainSite
 from searchsvc.ingest.walk import scan as _scan
 from searchsvc.query.language import is_plain
 from searchsvc.query.request import parse_args
-from searchsvc.index.schema import text_analyzer
 from searchsvc.query.generation import IndexHandle
 
 from ..conftest import build, conf, write_post
@@ -228,27 +227,6 @@ def test_ids_do_not_depend_on_how_the_content_folder_is_named(tmp_path, monkeypa
     assert sorted(_scan(Path("."))) == absolute
     assert sorted(_scan(Path(str(root) + "/"))) == absolute
     assert "0/2019-03-01-post-0.md" in absolute
-
-
-TRICKY = [
-    "U.S. agencies, e.g. GSA; visit digital.gov or www.usa.gov.",
-    "Testing tests: the tester TESTED it (testing!) — tests_2 and test.",
-    "Naïve café façade ÜBER über; 5G, a11y and 508-compliant data.gov/api.",
-    "a.b.c .data. ..data.. data... _data_ data_set data-set",
-    "The US and us, it is IT: stop words are not highlighted.",
-    # characters whose lower case differs in length or script: Kelvin sign, dotted I, long s, final sigma
-    "\u212aelvin KELVIN kelvins; \u0130stanbul \u0130STANBUL istanbul; \u017ftates states; \u03a3\u039f\u03a6\u0399\u0391\u03a3 \u03c3\u03bf\u03c6\u03b9\u03b1\u03c2",
-]
-
-
-def test_fast_highlight_matching_equals_the_analyzer():
-    analyzer = text_analyzer()
-    for text in TRICKY:
-        words = {t.text for t in analyzer(text)}
-        for terms in [words, {"test", "data", "gov", "naïv", "über"}, {"us", "it"}]:
-            expected = [(t.startchar, t.endchar, t.text) for t in analyzer(text, chars=True, mode="index") if t.text in terms]
-            assert snippets._matches(text, terms) == expected, (text, terms)
-    assert snippets.snippet(TRICKY[1], {"test"}).count("<mark>") == 5
 
 
 def test_an_index_without_posts_answers_every_kind_of_request(tmp_path):
