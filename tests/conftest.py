@@ -24,6 +24,19 @@ CORPUS = REPO.parent / "shared" / "corpus" / "digitalgov-2017"
 SAMPLE = settings_mod.SAMPLE_CONTENT_DIR
 
 
+CORPUS_FIXTURES = frozenset({"corpus_index", "corpus_client"})
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """A test on the real corpus is a slow test: the default run needs nothing
+    beside the repository (a fresh clone without ../shared runs it all) and
+    stays within its 90 s; `pytest -m slow` (.ci/run) runs these."""
+    for item in items:
+        if CORPUS_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 def needs_corpus():
     if not CORPUS.is_dir():
         pytest.skip(f"real corpus not found at {CORPUS} (it lives in ../shared beside the repository)")
