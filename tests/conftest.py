@@ -24,6 +24,19 @@ CORPUS = REPO.parent / "shared" / "corpus" / "digitalgov-2017"
 SAMPLE = settings_mod.SAMPLE_CONTENT_DIR
 
 
+CORPUS_FIXTURES = frozenset({"corpus_index", "corpus_client"})
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """A test on the real corpus is a slow test: the default run needs nothing
+    beside the repository (a fresh clone without ../shared runs it all) and
+    stays within its 90 s; `pytest -m slow` (.ci/run) runs these."""
+    for item in items:
+        if CORPUS_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 def needs_corpus():
     if not CORPUS.is_dir():
         pytest.skip(f"real corpus not found at {CORPUS} (it lives in ../shared beside the repository)")
@@ -219,3 +232,30 @@ def load_budget(seconds: float) -> float:
     oversubscribed the cores are.  An expanding query takes seconds, far
     past any stretched budget, so the check still bites."""
     return seconds * max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
+
+
+def assert_canonical_error(response_or_body, status: int, parameter: str | None = None, message: str | None = None) -> dict:
+    """The one error shape (searchsvc/web/errors.py's error_body):
+    ``{"ok": false, "status", "error", "errors": [error]}``, plus
+    ``parameter`` exactly when one parameter is at fault.
+
+    Takes a Flask test response (its status code and JSON type are checked
+    too) or an already decoded body.  ``parameter=None``: the body names
+    no parameter; ``message``: the exact error.  Returns the body, for the
+    asserts on its extra keys.
+    """
+    if isinstance(response_or_body, dict):
+        body = response_or_body
+    else:
+        response = response_or_body
+        assert response.status_code == status, (response.status_code, response.get_data(as_text=True)[:300])
+        assert response.mimetype == "application/json", response.mimetype
+        body = response.get_json()
+    assert body["ok"] is False, body
+    assert body["status"] == status, body
+    assert isinstance(body["error"], str) and body["error"], body
+    assert body["errors"] == [body["error"]], body
+    if message is not None:
+        assert body["error"] == message, body
+    assert body.get("parameter") == parameter, body
+    return body

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import random
 from pathlib import Path
 
 from .conftest import write_post
@@ -93,4 +95,18 @@ def make_site(root: Path) -> Path:
         write_post(root, rel, front, body)
     broken = root / BROKEN
     broken.write_text("---\ntitle: 'unclosed\ntags: [a\n---\nbody\n", encoding="utf-8")
+    return root
+
+
+def synthetic_site(root, n=210):
+    """``n`` generated posts in 7 folders (random words, 2 tags each, a heading, a list) and one broken post."""
+    rng = random.Random(3)
+    words = "budget data mobile design search privacy cloud metrics training policy".split()
+    for i in range(n):
+        tags = sorted(set(rng.sample(words, 2)))
+        body = "\n\n".join(
+            [f"## {rng.choice(words).title()} notes", " ".join(rng.choices(words, k=40)) + ".", "- " + rng.choice(words), "`code` and **bold**"]
+        )
+        write_post(root, f"{i % 7}/2019-03-{1 + i % 28:02d}-post-{i}.md", f"title: Post {i} about {rng.choice(words)}\ndate: 2019-03-{1 + i % 28:02d}\ntags: {json.dumps(tags)}", body)
+    write_post(root, "broken.md", "title: [unclosed", "x")
     return root

@@ -6,6 +6,8 @@ import json
 import urllib.error
 import urllib.request
 
+from .conftest import assert_canonical_error
+
 
 def get(url):
     try:
@@ -24,7 +26,8 @@ def test_serve_indexes_sample_content_and_answers(served):
     assert data["total"] >= 3
     assert any("<mark>" in hit["snippet"] for hit in data["results"])
     status, error = get(base + "/search.json?page=0")
-    assert status == 400 and error["error"] == "page must be at least 1"
+    assert status == 400
+    assert_canonical_error(error, 400, "page", "page must be at least 1")
     with urllib.request.urlopen(base + "/search?q=plain+language", timeout=10) as response:
         page = response.read().decode()
     assert response.status == 200 and "<mark>" in page

@@ -205,6 +205,7 @@ class Changes:
         self.added_directly = 0  # written by a full single-process build as they were parsed
         self.failed: list[tuple[str, str]] = []
         self.skipped: list[tuple[str, str, str]] = []  # (id, kind, reason)
+        self._tally = None
         self.warnings: list[str] = []
         for rel in plan.unchanged:
             entry = self.files[rel]
@@ -239,6 +240,33 @@ class Changes:
                 self.failed.append((result.id, result.reason))
             else:
                 self.skipped.append((result.id, result.status, result.reason))
+
+    @property
+    def tally(self):
+        """What this run adds to and takes from the vocabulary (vocabulary.py; NumPy only when something changed)."""
+        if self._tally is None:
+            from .vocabulary import Tally
+
+            self._tally = Tally()
+        return self._tally
+
+    @tally.setter
+    def tally(self, value) -> None:
+        self._tally = value
+
+    def tallied(self, record: dict) -> dict:
+        """A post's fields as written, counted into the vocabulary on the way."""
+        self.tally.add(record)
+        return record
+
+    def tally_removed(self) -> None:
+        """Take the live versions of the posts this run deletes or replaces out of the vocabulary."""
+        if not self.plan.full and self.plan.live_dir is not None:
+            gone = set(self.to_delete) | {doc.id for doc in self.to_update}
+            if gone:
+                from .vocabulary import remove_stored
+
+                remove_stored(self.tally, self.plan.live_dir, gone)
 
     def any(self) -> bool:
         """Whether the new generation would differ from the live one."""
@@ -289,16 +317,19 @@ def build_generation(index_dir, site: Site, plan: ChangePlan, changes: Changes, 
         in_segments = plan.full and workers > 1 and len(plan.jobs) >= PARALLEL_MIN_FILES
         segments = None
         if in_segments:
-            segments, results = build_segments(building, site, plan.jobs, facets, workers, progress)
+            segments, results, tally = build_segments(building, site, plan.jobs, facets, workers, progress)
+            changes.tally.update(tally)
             for result in results:
                 changes.take(result)
+        else:
+            changes.tally_removed()
         writer = open_writer(ix, limitmb=128)
         for rel in changes.to_delete:
             writer.delete_by_term("id", rel)
         for doc in changes.to_update:
-            writer.update_document(**to_fields(doc, facets))
+            writer.update_document(**changes.tallied(to_fields(doc, facets)))
         for doc in changes.to_add:
-            writer.add_document(**to_fields(doc, facets))
+            writer.add_document(**changes.tallied(to_fields(doc, facets)))
         if segments is not None:
             writer.commit_segments(segments)
         else:
@@ -306,6 +337,7 @@ def build_generation(index_dir, site: Site, plan: ChangePlan, changes: Changes, 
                 _add_while_parsing(writer, site, plan, changes, facets, workers, progress)
             writer.commit(optimize=plan.full)
         writer = None
+        write_vocabulary(building, plan, changes)
         _check_shrink(plan, changes, allow_shrink)
         write_metadata(building, number, plan, changes)
         if before_publish is not None:
@@ -343,9 +375,16 @@ def _add_while_parsing(writer, site: Site, plan: ChangePlan, changes: Changes, f
     for result in parse_all(site, plan.jobs, progress, workers):
         changes.take(result)
         for doc in changes.to_add:
-            writer.add_document(**to_fields(doc, facets))
+            writer.add_document(**changes.tallied(to_fields(doc, facets)))
         changes.added_directly += len(changes.to_add)
         changes.to_add.clear()
+
+
+def write_vocabulary(building: Path, plan: ChangePlan, changes: Changes) -> None:
+    """The posts' vocabulary (vocabulary.py): the live one's totals plus this run's tally."""
+    from . import vocabulary
+
+    vocabulary.write_next(building, None if plan.full else plan.live_dir, changes.tally)
 
 
 def write_metadata(building: Path, number: int, plan: ChangePlan, changes: Changes) -> None:

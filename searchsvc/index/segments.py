@@ -19,7 +19,7 @@ from whoosh import index as whoosh_index
 from ..ingest.document import PostError, Skip, Vanished
 from ..ingest.post import load_page
 from ..ingest.sites.base import Site
-from . import store
+from . import store, vocabulary
 from .manifest import FileResult
 from .schema import to_fields
 from .whoosh_internals import open_writer
@@ -95,11 +95,13 @@ def _segment_worker(building: str, site: Site, jobs: list, facets: tuple, conn, 
     _use_site(site, parent_pid)
     try:
         writer = open_writer(whoosh_index.open_dir(building), _lk=False, limitmb=64)
-        results, unsent = [], 0
+        results, unsent, tally = [], 0, vocabulary.Tally()
         for job in jobs:
             result = parse_job(job)
             if result.document is not None:
-                writer.add_document(**to_fields(result.document, facets))
+                record = to_fields(result.document, facets)
+                tally.add(record)
+                writer.add_document(**record)
                 result.document = None  # the parent needs only the manifest entry
             results.append(result)
             unsent += 1
@@ -108,14 +110,14 @@ def _segment_worker(building: str, site: Site, jobs: list, facets: tuple, conn, 
                 unsent = 0
         segment = writer.finish_segment()
         conn.send(("progress", unsent))
-        conn.send(("done", (segment, results)))
+        conn.send(("done", (segment, results, tally)))
     except BaseException as exc:  # ENOSPC must reach the parent as itself
         conn.send(("error", exc))
     finally:
         conn.close()
 
 
-def build_segments(building: Path, site: Site, jobs: list, facets: tuple, workers: int, progress) -> tuple[list, list[FileResult]]:
+def build_segments(building: Path, site: Site, jobs: list, facets: tuple, workers: int, progress) -> tuple[list, list[FileResult], vocabulary.Tally]:
     """Parse and index ``jobs`` in ``workers`` processes, each writing one segment.
 
     Parsing and indexing are both pure Python: in one process they took the
@@ -154,5 +156,8 @@ def build_segments(building: Path, site: Site, jobs: list, facets: tuple, worker
                 process.terminate()
             process.join()
     ordered = [outcome[n] for n in sorted(outcome)]
-    segments = [segment for segment, _ in ordered if segment is not None]
-    return segments, [result for _, results in ordered for result in results]
+    segments = [segment for segment, _, _ in ordered if segment is not None]
+    tally = vocabulary.Tally()
+    for _, _, part in ordered:
+        tally.update(part)
+    return segments, [result for _, results, _ in ordered for result in results], tally

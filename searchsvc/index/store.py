@@ -53,7 +53,9 @@ TERMS_FILE = "terms.json"
 # Files of ours in a generation; the rest are Whoosh's.
 # Written into a generation found damaged (never part of it as built).
 DAMAGED = "damaged.json"
-OWN_FILES = (MANIFEST, META, FACETS_FILE, POST_FACETS_FILE, TERMS_FILE, DAMAGED)
+# The posts' vocabulary (vocabulary.py; named here so store need not import numpy).
+VOCABULARY_FILE = "vocabulary.bin"
+OWN_FILES = (MANIFEST, META, FACETS_FILE, POST_FACETS_FILE, TERMS_FILE, DAMAGED, VOCABULARY_FILE)
 DELETING = ".deleting"
 EVIDENCE = ".damaged"
 _GEN_RE = re.compile(r"^gen-(\d{6,})$")

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import bisect
 import heapq
-from array import array
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,6 +25,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 from whoosh.analysis import STOP_WORDS
 
+from ..index import vocabulary as stored
 from ..index.whoosh_internals import open_index
 from ..words import WORD
 from .links import safe_link
@@ -66,29 +67,77 @@ def _prefix_index(entries: list[tuple[str, ...]]) -> dict[str, np.ndarray]:
     return {prefix: np.array(numbers, dtype=np.int32) for prefix, numbers in index.items()}
 
 
-class Pairs:
-    """Word -> following word -> posts, as sorted arrays of word numbers.
+def _prefix_range(sorted_words: list[str], prefix: str) -> tuple[int, int]:
+    return bisect.bisect_left(sorted_words, prefix), bisect.bisect_left(sorted_words, prefix + "\U0010ffff")
 
-    A dict of dicts cost ~100 bytes a pair, and summaries hold hundreds of
-    thousands of distinct pairs at 100,000 posts.
+
+class TitlePrefixes:
+    """Prefix -> the titles (ascending numbers) having a word with it, from the stored (word, title) codes.
+
+    Answers what ``_prefix_index`` over the titles would, without building
+    its millions of entries when a generation opens.
     """
 
-    def __init__(self, words: list[str], codes: np.ndarray, weights: np.ndarray):
-        # codes: first word number << 32 | second word number, one per occurrence
+    def __init__(self, sorted_words: list[str], codes: np.ndarray):
+        self.sorted_words = sorted_words
+        self.codes = codes  # word number << 32 | title number, sorted
+
+    def get(self, prefix: str, default=None):
+        lo, hi = _prefix_range(self.sorted_words, prefix)
+        a, b = np.searchsorted(self.codes, [lo << 32, hi << 32])
+        if a == b:
+            return default
+        return np.unique((self.codes[a:b] & 0xFFFFFFFF).astype(np.int32))
+
+
+class Titles(Sequence):
+    """The stored titles, newest first; a ``Title`` is made when one is asked for."""
+
+    def __init__(self, texts: list[str], urls: list[str], days: list[str]):
+        self.texts, self.urls, self.days = texts, urls, days
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __getitem__(self, number):
+        if isinstance(number, slice):
+            return [self[i] for i in range(*number.indices(len(self)))]
+        text = self.texts[number]
+        lower = text.lower()
+        return Title(text, lower, tuple(WORD.findall(lower)), self.urls[number], self.days[number])
+
+
+class Pairs:
+    """Word -> following word -> posts, as sorted arrays of word numbers (numbers: places in ``words``, sorted).
+
+    A dict of dicts cost ~100 bytes a pair, and summaries hold hundreds of
+    thousands of distinct pairs at 100,000 posts.  ``extra``: the tags'
+    pairs (word, word) -> posts, few, added to the stored ones.
+    """
+
+    def __init__(self, words: list[str], codes: np.ndarray, counts: np.ndarray, extra: dict | None = None):
         self.words = words
-        self.numbers = {w: i for i, w in enumerate(words)}
-        unique, inverse = np.unique(codes, return_inverse=True)
-        self.counts = np.bincount(inverse.ravel(), weights=weights, minlength=len(unique)).astype(np.int64)
-        self.firsts = (unique >> 32).astype(np.int32)
-        self.seconds = (unique & 0xFFFFFFFF).astype(np.int32)
+        self.firsts = (codes >> 32).astype(np.int32)
+        self.seconds = (codes & 0xFFFFFFFF).astype(np.int32)
+        self.counts = counts
+        self.extra: dict[str, dict[str, int]] = {}
+        for (a, b), n in (extra or {}).items():
+            self.extra.setdefault(a, {})[b] = self.extra.get(a, {}).get(b, 0) + n
 
     def following(self, word: str) -> list[tuple[str, int]]:
-        number = self.numbers.get(word)
-        if number is None:
-            return []
-        lo, hi = np.searchsorted(self.firsts, [number, number + 1])
+        """(next word, posts), in the order of the words."""
         words = self.words
-        return [(words[w], n) for w, n in zip(self.seconds[lo:hi].tolist(), self.counts[lo:hi].tolist())]
+        number = bisect.bisect_left(words, word)
+        found: dict[str, int] = {}
+        if number < len(words) and words[number] == word:
+            lo, hi = np.searchsorted(self.firsts, [number, number + 1])
+            found = {words[w]: n for w, n in zip(self.seconds[lo:hi].tolist(), self.counts[lo:hi].tolist())}
+        extra = self.extra.get(word)
+        if extra:
+            for w, n in extra.items():
+                found[w] = found.get(w, 0) + n
+            return sorted(found.items())
+        return list(found.items())
 
 
 @dataclass
@@ -98,22 +147,20 @@ class Vocabulary:
     sorted_words: list[str]
     # (first letter, length) -> words, for typo candidates
     buckets: dict[tuple[str, int], list[str]]
-    titles: list[Title]  # newest first
+    titles: Sequence[Title]  # newest first, ties by post id
     tags: list[tuple[str, int, tuple[str, ...]]]  # display, count, words; most used first
     # word -> following word -> posts, from titles, summaries and tags, so a
     # completion after other words is a phrase that occurs somewhere.
     next_words: Pairs
-    title_prefixes: dict[str, np.ndarray] = field(default_factory=dict)
+    title_prefixes: TitlePrefixes
     tag_prefixes: dict[str, np.ndarray] = field(default_factory=dict)
     _cache: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        self.title_prefixes = _prefix_index([t.words for t in self.titles])
         self.tag_prefixes = _prefix_index([t[2] for t in self.tags])
 
     def prefix_words(self, prefix: str) -> list[str]:
-        lo = bisect.bisect_left(self.sorted_words, prefix)
-        hi = bisect.bisect_left(self.sorted_words, prefix + "\U0010ffff")
+        lo, hi = _prefix_range(self.sorted_words, prefix)
         return self.sorted_words[lo:hi]
 
     def corrections(self, word: str, limit: int = 3) -> list[tuple[str, int, int]]:
@@ -169,6 +216,10 @@ def warm(gen) -> None:
 
 
 def _build(gen) -> Vocabulary:
+    """The generation's stored vocabulary (index/vocabulary.py), or one computed from its stored posts if it has none."""
+    arrays = stored.read_arrays(gen.path)
+    if arrays is not None:
+        return _assemble(gen, _stored_totals(arrays))
     # Its own reader: the generation's searcher reads shared file objects and
     # belongs to whichever request holds gen.lock; a build through it would
     # hold every request of this worker until done.
@@ -179,54 +230,57 @@ def _build(gen) -> Vocabulary:
         searcher.close()
 
 
+def _stored_totals(arrays: dict[str, np.ndarray]) -> stored.Totals:
+    totals = stored.Totals(**{name: arrays[name] for name in stored.ARRAYS})
+    for name in ("words", "title_texts", "title_urls", "title_days"):
+        setattr(totals, name, stored.unstring(arrays, name))
+    return totals
+
+
 def _build_from(gen, reader) -> Vocabulary:
-    df: Counter = Counter()
-    numbers: dict[str, int] = {}  # words of titles, summaries and tags; one string each
-    codes = array("q")  # pairs of word numbers, once per post having them
-    titles = []
+    """A generation built before its vocabulary was stored: every live post read once."""
+    return _assemble(gen, stored.combine(stored.Totals(), stored.tally_stored(reader)))
 
-    def numbered(line: str) -> list[int]:
-        return [numbers.setdefault(w, len(numbers)) for w in WORD.findall(line.lower())]
 
-    for docnum, stored in reader.iter_docs():
-        if not gen.live[docnum]:
-            continue
-        title = stored.get("title", "")
-        text = "\n".join((title, stored.get("summary", ""), stored.get("body", ""))).lower()
-        df.update(set(WORD.findall(text)))
-        pairs = set()
-        title_numbers = numbered(title)
-        for line_numbers in (title_numbers, numbered(stored.get("summary", ""))):
-            pairs.update(a << 32 | b for a, b in zip(line_numbers, line_numbers[1:]))
-        codes.extend(pairs)
-        # the words as numbers for now: their strings are shared once all are known
-        titles.append(Title(title, title.lower(), tuple(title_numbers), stored.get("url", ""), stored.get("date_iso", "")[:10]))
-    words = list(numbers)
-    for entry in titles:
-        entry.words = tuple(words[i] for i in entry.words)
-    titles.sort(key=lambda t: t.day, reverse=True)
-    tags = []
+def _assemble(gen, totals: stored.Totals) -> Vocabulary:
+    """The posts' totals and the generation's tag table -> the Vocabulary."""
+    words = totals.words
+    df = dict(zip(words, np.asarray(totals.df).tolist()))
+    tags, tag_pairs = [], Counter()
     table = gen.postings.get("tags", {})
     display = gen.display.get("tags", {})
-    tag_codes, tag_weights = [], []
     for key, docs in table.items():
         value = display.get(key, key)
-        words = tuple(WORD.findall(value.lower()))
-        df.update(w for w in words if w not in df)  # a tag's words are vocabulary too
-        tags.append((value, len(docs), words))
-        tag_numbers = numbered(value)
-        for a, b in zip(tag_numbers, tag_numbers[1:]):
-            tag_codes.append(a << 32 | b)
-            tag_weights.append(len(docs))
+        tag_words = tuple(WORD.findall(value.lower()))
+        for w in tag_words:
+            df.setdefault(w, 1)  # a tag's words are vocabulary too
+        tags.append((value, len(docs), tag_words))
+        for pair in zip(tag_words, tag_words[1:]):
+            tag_pairs[pair] += len(docs)
     tags.sort(key=lambda t: (-t[1], t[0].lower()))
+    if len(df) > len(words):
+        # tag words the posts lack: the stored numbers are renumbered into the longer list
+        sorted_words = sorted(df)
+        where = np.array([bisect.bisect_left(sorted_words, w) for w in words], dtype=np.int64)
+        codes = np.asarray(totals.pair_codes)
+        pair_codes = where[codes >> 32] << 32 | where[codes & 0xFFFFFFFF]
+        tcodes = np.asarray(totals.title_words)
+        title_words = where[tcodes >> 32] << 32 | (tcodes & 0xFFFFFFFF)
+    else:
+        sorted_words, pair_codes, title_words = words, np.asarray(totals.pair_codes), np.asarray(totals.title_words)
     buckets: dict[tuple[str, int], list[str]] = {}
-    for word, count in df.items():
-        if count >= MIN_CORRECTION_DF and word.isalpha():
+    for word in sorted_words:
+        if df[word] >= MIN_CORRECTION_DF and word.isalpha():
             buckets.setdefault((word[0], len(word)), []).append(word)
-    all_codes = np.concatenate([np.frombuffer(codes, dtype=np.int64), np.array(tag_codes, dtype=np.int64)])
-    weights = np.concatenate([np.ones(len(codes)), np.array(tag_weights, dtype=np.float64)])
-    next_words = Pairs(list(numbers), all_codes, weights)
-    return Vocabulary(dict(df), sorted(df), buckets, titles, tags, next_words)
+    return Vocabulary(
+        df,
+        sorted_words,
+        buckets,
+        Titles(totals.title_texts, totals.title_urls, totals.title_days),
+        tags,
+        Pairs(sorted_words, pair_codes, np.asarray(totals.pair_counts), tag_pairs),
+        TitlePrefixes(sorted_words, title_words),
+    )
 
 
 # --- type-ahead ---------------------------------------------------------

@@ -19,7 +19,7 @@ import pytest
 from searchsvc.index import store
 from searchsvc.index.publish import PublishError, install
 
-from ..conftest import build, free_port, load_budget, open_app, searchsvc_exe, write_post
+from ..conftest import assert_canonical_error, build, free_port, load_budget, open_app, searchsvc_exe, write_post
 
 
 def _site(root: Path) -> Path:
@@ -137,7 +137,7 @@ def test_serve_replica_builds_nothing_answers_503_until_published_then_serves_it
                 time.sleep(0.1)
         status, body = _healthz(port)
         assert status == 503
-        assert "this replica has no generation published to" in body["error"]
+        assert "this replica has no generation published to" in assert_canonical_error(body, 503)["error"]
         assert not (tmp_path / "replica" / "current").exists()
         build(content, tmp_path / "build")
         assert _publish("--index", str(tmp_path / "build"), "--to", str(tmp_path / "replica")).returncode == 0

@@ -1,126 +1,70 @@
-"""The indexing shortcuts (one-loop stemmed text, lengths read once) give exactly Whoosh's index."""
+"""index/schema.py: the index's fields and a Document -> the field dict the
+writer stores.  (The one-loop text field's equivalence with Whoosh is
+tests/index/test_whoosh_internals.py.)"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import datetime as dt
 
-import pytest
-from hypothesis import given, settings as hsettings, strategies as st
-from whoosh import analysis, fields
-from whoosh import index as whoosh_index
+from whoosh import fields
 
-from searchsvc import settings as settings_mod
+from searchsvc.index.schema import QUERY_FIELDS, TEXT_FIELDS, build_schema, facet_field, sort_key, text_analyzer, to_fields
+from searchsvc.index.whoosh_internals import StemmedText
 from searchsvc.ingest.post import load_post
-from searchsvc.ingest.walk import iter_post_paths
-from searchsvc.index.schema import build_schema, text_analyzer, to_fields
-from searchsvc.index.whoosh_internals import StemmedText, _stemming_chain
-from searchsvc.index.whoosh_internals import open_writer
 
-PLAIN = fields.TEXT(analyzer=text_analyzer(), phrase=True)
-FAST = StemmedText(analyzer=text_analyzer(), phrase=True)
+from ..conftest import conf, write_post
 
 
-def postings(field, value):
-    return sorted(field.index(value))
+def test_the_fields_and_their_kinds():
+    schema = build_schema(("tags", "series"))
+    assert {name: type(schema[name]).__name__ for name in schema.names()} == {
+        "id": "ID", "title": "StemmedText", "summary": "StemmedText", "body": "StemmedText", "tags": "StemmedText",
+        "authors": "TEXT", "url": "STORED", "date": "DATETIME", "date_iso": "STORED", "day": "ID",
+        "facet_values": "STORED", "headings": "STORED", "boost": "ID", "best_bet_for": "ID",
+        "facet_tags": "ID", "facet_series": "ID",
+    }
+    assert [name for name in schema.names() if schema[name].stored] == ["body", "date_iso", "facet_values", "headings", "id", "summary", "title", "url"]
+    assert type(build_schema((), text=fields.TEXT)["title"]) is fields.TEXT  # Whoosh's own, for the comparisons
+    assert TEXT_FIELDS == ("title", "tags", "summary", "body") and QUERY_FIELDS == ("title", "tags", "authors")
+    assert facet_field("tags") == "facet_tags"
 
 
-def test_service_analyzer_takes_the_one_loop_path():
-    # Otherwise every comparison below would compare Whoosh with itself.
-    assert _stemming_chain(FAST.analyzer) is not None
-    assert _stemming_chain(analysis.StemmingAnalyzer()) is None  # minsize 2
-    assert _stemming_chain(analysis.SimpleAnalyzer()) is None
+def test_text_is_stemmed_without_stop_words_and_keeps_one_letter_words():
+    assert [t.text for t in text_analyzer()("Searching the posts of 5 G a11y")] == ["search", "post", "5", "g", "a11i"]  # Porter: y -> i
 
 
-def test_stemmed_words_positions_and_weights():
-    # "the" and "of" are stop words: the first word kept keeps its place (1),
-    # the later ones are renumbered to follow it.
-    got = {word: (freq, weight) for word, freq, weight, _ in FAST.index("The Testing of tests, TESTED")}
-    assert got == {b"test": (3, 3.0)}
-    assert FAST.format.decode_positions(dict((w, v) for w, _, _, v in FAST.index("The Testing of tests, TESTED"))[b"test"]) == [1, 2, 3]
+def test_a_post_becomes_these_fields(tmp_path):
+    path = write_post(
+        tmp_path, "posts/2016-01-10-budget.md",
+        "title: Budget guidance\ndate: 2016-01-10 09:00:00 -0500\ntags: [OMB, Budget, omb]\nauthors: [alice]\nsearch:\n  keywords: [appropriations]\n  boost: 2",
+        "The budget office.\n\n## Details\n\nMore text.",
+    )
+    record = to_fields(load_post(path, tmp_path, conf()), ("tags", "authors", "categories"))
+    assert record == {
+        "id": "posts/2016-01-10-budget.md",
+        "title": "Budget guidance",
+        "summary": "The budget office. Details More text.",
+        "body": "The budget office.\nDetails\nMore text.",
+        "tags": "OMB ; Budget ; appropriations",  # an editor's keywords find the post as its tags do
+        "authors": "alice",
+        "url": "/2016/01/10/budget/",
+        "date": dt.datetime(2016, 1, 10, 14, 0),  # naive UTC
+        "date_iso": "2016-01-10T09:00:00-05:00",
+        "day": "2016-01-10",  # the day as written
+        "facet_values": '{"tags": ["OMB", "Budget"], "authors": ["alice"], "categories": []}',
+        "headings": '[[2, "Details", "details", 19]]',
+        "facet_tags": ["omb", "budget"],
+        "facet_authors": ["alice"],
+        "facet_categories": [],
+        "boost": "2",
+    }
 
 
-@pytest.mark.parametrize(
-    "value",
-    [
-        "",
-        "the of and",
-        "U.S. a11y 5 g 3.141 big-time under_score",
-        "ΟΔΟΣ ΟΔΟΣ.Σ aΣ Σa",  # a final sigma stays final
-        "İstanbul ǅemal straße ẞ café ﬁle",  # lower-casing that changes length
-        "Government Customer Service Update—Webinar Recap “quoted” it’s",
-        "word " * 300,
-    ],
-)
-def test_same_postings_as_whoosh(value):
-    assert postings(FAST, value) == postings(PLAIN, value)
+def test_sort_key_is_naive_utc():
+    eastern = dt.timezone(dt.timedelta(hours=-5))
+    assert sort_key(dt.datetime(2016, 1, 10, 9, 0, tzinfo=eastern)) == dt.datetime(2016, 1, 10, 14, 0)
+    assert sort_key(dt.datetime(2016, 1, 10, 9, 0)) == dt.datetime(2016, 1, 10, 9, 0)
 
 
-def test_same_postings_on_every_sample_post():
-    root = Path(settings_mod.SAMPLE_CONTENT_DIR)
-    conf = settings_mod.load()
-    checked = 0
-    for path in iter_post_paths(root):
-        try:
-            doc = load_post(path, root, conf)
-        except Exception:
-            continue
-        for value in (doc.title, doc.summary, doc.body, " ; ".join(doc.facets.get("tags", []))):
-            assert postings(FAST, value) == postings(PLAIN, value)
-        checked += 1
-    assert checked >= 25
-
-
-@hsettings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(list("aAbΣσİiß. -_’1\u0307é") + ["the ", "of ", "Test", "ing "]), max_size=30).map("".join))
-def test_same_postings_on_generated_text(value):
-    assert postings(FAST, value) == postings(PLAIN, value)
-
-
-def test_other_analyzers_use_whoosh_own_code():
-    field = StemmedText(analyzer=analysis.StemmingAnalyzer(), phrase=True)  # minsize 2: not the fast path
-    assert postings(field, "a test of 5 g") == postings(fields.TEXT(analyzer=analysis.StemmingAnalyzer(), phrase=True), "a test of 5 g")
-    assert [w for w, *_ in postings(field, "a test of 5 g")] == [b"test"]
-
-
-def _contents(index_dir):
-    """Everything a search reads from an index: every term's postings, lengths, stored fields."""
-    reader = whoosh_index.open_dir(str(index_dir)).reader()
-    out = []
-    for fieldname, text in reader.all_terms():
-        matcher = reader.postings(fieldname, text)
-        postings = []
-        while matcher.is_active():
-            postings.append((matcher.id(), matcher.value(), matcher.weight()))
-            matcher.next()
-        info = reader.term_info(fieldname, text)  # min/max length: from the lengths the writer looked up
-        out.append((fieldname, text, postings, info.weight(), info.doc_frequency(), info.min_length(), info.max_length()))
-    for name in ("title", "summary", "body", "tags", "authors"):
-        out.append((name, reader.field_length(name), [reader.doc_field_length(d, name) for d in range(reader.doc_count_all())]))
-    out.append(list(reader.all_stored_fields()))
-    reader.close()
-    return out
-
-
-def test_index_writer_writes_what_whoosh_writes(tmp_path):
-    root = Path(settings_mod.SAMPLE_CONTENT_DIR)
-    conf = settings_mod.load()
-    docs = []
-    for path in iter_post_paths(root):
-        try:
-            docs.append(load_post(path, root, conf))
-        except Exception:
-            continue
-    facets = tuple(conf["facets"])
-    built = {}
-    ways = (("whoosh", fields.TEXT, lambda ix: ix.writer(limitmb=16)), ("ours", StemmedText, lambda ix: open_writer(ix, limitmb=16)))
-    for name, text, open_it in ways:
-        folder = tmp_path / name
-        folder.mkdir()
-        ix = whoosh_index.create_in(str(folder), build_schema(facets, text=text))
-        writer = open_it(ix)
-        for doc in docs:
-            writer.add_document(**to_fields(doc, facets))
-        writer.commit(optimize=True)
-        built[name] = _contents(folder)
-    assert len(built["ours"]) > 500
-    assert built["ours"] == built["whoosh"]
+def test_the_default_text_field_is_the_fenced_one():
+    assert isinstance(build_schema(())["body"], StemmedText)

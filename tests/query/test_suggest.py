@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..conftest import assert_canonical_error
+
 
 def suggestions(client, q):
     response = client.get("/suggest.json", query_string={"q": q})
@@ -54,9 +56,7 @@ def test_nothing_to_suggest(client):
 
 def test_overlong_query_is_a_400_naming_q(client):
     response = client.get("/suggest.json", query_string={"q": "a" * 501})
-    assert response.status_code == 400
-    assert response.get_json()["parameter"] == "q"
-    assert response.get_json()["error"] == "q must be at most 500 characters (setting max_query_chars); it has 501"
+    assert_canonical_error(response, 400, "q", "q must be at most 500 characters (setting max_query_chars); it has 501")
 
 
 def test_cors_header_on_suggest(client):

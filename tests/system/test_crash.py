@@ -24,7 +24,7 @@ from searchsvc.cli import main
 from searchsvc.index.build import reindex
 from searchsvc.query.generation import IndexHandle
 
-from ..conftest import build, conf, open_app, searchsvc_exe, write_post
+from ..conftest import assert_canonical_error, build, conf, open_app, searchsvc_exe, write_post
 from ..site import make_site
 
 SEED = int(os.environ.get("SEARCHSVC_TEST_SEED") or random.SystemRandom().randrange(1 << 30))
@@ -212,8 +212,7 @@ def test_torn_shared_segment_takes_both_generations_and_reindex_rebuilds(tmp_pat
     with open_app({"index_dir": str(index_dir)}) as app:
         client = app.test_client()
         response = client.get("/search.json?q=budget")
-        assert response.status_code == 503
-        assert response.get_json()["error"] == "no generation of the index can be read; run 'searchsvc reindex --full'"
+        assert_canonical_error(response, 503, message="no generation of the index can be read; run 'searchsvc reindex --full'")
         health = client.get("/healthz")
         assert health.status_code == 503 and health.get_json()["health"] == "unavailable"
         assert client.get("/search?q=budget").status_code == 503

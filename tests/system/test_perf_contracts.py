@@ -7,15 +7,13 @@ the slow, obviously right computation it replaces.
 from __future__ import annotations
 
 import json
-import random
 
 import numpy as np
 import pytest
 from werkzeug.datastructures import MultiDict
 
 from searchsvc import create_app
-from searchsvc.index import whoosh_internals
-from searchsvc.query import ranking, search, snippets
+from searchsvc.query import ranking, search
 from searchsvc.words import facet_key
 from searchsvc.index.build import reindex
 from searchsvc.index.manifest import FileResult
@@ -24,10 +22,10 @@ from searchsvc.ingest.sites.plain import PlainSite
 from searchsvc.ingest.walk import scan as _scan
 from searchsvc.query.language import is_plain
 from searchsvc.query.request import parse_args
-from searchsvc.index.schema import text_analyzer
 from searchsvc.query.generation import IndexHandle
 
 from ..conftest import build, conf, write_post
+from ..site import synthetic_site
 
 QUERIES = [
     "mobile apps",
@@ -175,21 +173,8 @@ def test_new_generation_starts_with_an_empty_cache(tmp_path):
     assert [hit["id"] for hit in data["results"]] == ["2020-01-02-two.md", "2020-01-01-one.md"]
 
 
-def _synthetic_site(root, n=210):
-    rng = random.Random(3)
-    words = "budget data mobile design search privacy cloud metrics training policy".split()
-    for i in range(n):
-        tags = sorted(set(rng.sample(words, 2)))
-        body = "\n\n".join(
-            [f"## {rng.choice(words).title()} notes", " ".join(rng.choices(words, k=40)) + ".", "- " + rng.choice(words), "`code` and **bold**"]
-        )
-        write_post(root, f"{i % 7}/2019-03-{1 + i % 28:02d}-post-{i}.md", f"title: Post {i} about {rng.choice(words)}\ndate: 2019-03-{1 + i % 28:02d}\ntags: {json.dumps(tags)}", body)
-    write_post(root, "broken.md", "title: [unclosed", "x")
-    return root
-
-
 def test_parallel_and_serial_parse_give_identical_documents(tmp_path):
-    root = _synthetic_site(tmp_path / "site")
+    root = synthetic_site(tmp_path / "site")
     settings = conf(content_dir=str(root))
     site = PlainSite(root, settings)
     jobs = [(str(p), dict(settings), rel, size, mtime) for rel, (p, size, mtime) in sorted(_scan(root).items())]
@@ -202,7 +187,7 @@ def test_parallel_and_serial_parse_give_identical_documents(tmp_path):
 
 
 def test_parallel_full_build_stores_what_a_serial_build_stores(tmp_path):
-    root = _synthetic_site(tmp_path / "site")
+    root = synthetic_site(tmp_path / "site")
     stored = []
     for workers in (1, 2):
         index_dir = tmp_path / f"index-{workers}"
@@ -220,7 +205,7 @@ def test_parallel_full_build_stores_what_a_serial_build_stores(tmp_path):
 
 
 def test_ids_do_not_depend_on_how_the_content_folder_is_named(tmp_path, monkeypatch):
-    root = _synthetic_site(tmp_path / "site", n=3)
+    root = synthetic_site(tmp_path / "site", n=3)
     absolute = sorted(_scan(root))
     monkeypatch.chdir(root)
     from pathlib import Path
@@ -228,27 +213,6 @@ def test_ids_do_not_depend_on_how_the_content_folder_is_named(tmp_path, monkeypa
     assert sorted(_scan(Path("."))) == absolute
     assert sorted(_scan(Path(str(root) + "/"))) == absolute
     assert "0/2019-03-01-post-0.md" in absolute
-
-
-TRICKY = [
-    "U.S. agencies, e.g. GSA; visit digital.gov or www.usa.gov.",
-    "Testing tests: the tester TESTED it (testing!) — tests_2 and test.",
-    "Naïve café façade ÜBER über; 5G, a11y and 508-compliant data.gov/api.",
-    "a.b.c .data. ..data.. data... _data_ data_set data-set",
-    "The US and us, it is IT: stop words are not highlighted.",
-    # characters whose lower case differs in length or script: Kelvin sign, dotted I, long s, final sigma
-    "\u212aelvin KELVIN kelvins; \u0130stanbul \u0130STANBUL istanbul; \u017ftates states; \u03a3\u039f\u03a6\u0399\u0391\u03a3 \u03c3\u03bf\u03c6\u03b9\u03b1\u03c2",
-]
-
-
-def test_fast_highlight_matching_equals_the_analyzer():
-    analyzer = text_analyzer()
-    for text in TRICKY:
-        words = {t.text for t in analyzer(text)}
-        for terms in [words, {"test", "data", "gov", "naïv", "über"}, {"us", "it"}]:
-            expected = [(t.startchar, t.endchar, t.text) for t in analyzer(text, chars=True, mode="index") if t.text in terms]
-            assert snippets._matches(text, terms) == expected, (text, terms)
-    assert snippets.snippet(TRICKY[1], {"test"}).count("<mark>") == 5
 
 
 def test_an_index_without_posts_answers_every_kind_of_request(tmp_path):
@@ -267,41 +231,6 @@ def test_an_index_without_posts_answers_every_kind_of_request(tmp_path):
         # only a selected value is listed (with 0), so it can be unticked
         listed = [(name, e["value"], e["count"], e["selected"]) for name, entries in data["facets"].items() for e in entries]
         assert listed == ([("tags", "Money", 0, True)] if "tags=" in query else []), query
-
-
-@pytest.mark.keeps_resources  # the module's generation opens segment files on first use
-def test_postings_read_a_block_at_a_time_equal_whoosh_items(corpus_generation, tmp_path):
-    """search._read_posting = Whoosh's items_as("weight"), on the corpus and on an index with a deleted post."""
-    generation, _ = corpus_generation
-    root = _synthetic_site(tmp_path / "site", n=60)
-    index_dir = tmp_path / "index"
-    build(root, index_dir)
-    (root / "0" / "2019-03-01-post-0.md").unlink()
-    write_post(root, "extra.md", "title: Budget data extra\ndate: 2019-04-01", "budget data mobile " * 50)
-    report, _ = build(root, index_dir)
-    assert (report.added, report.removed) == (1, 1)
-    handle = IndexHandle(index_dir, ("tags",))
-    small = handle.acquire()
-    try:
-        # every 15th term of the corpus and its long lists; every term of the small index
-        for reader, step in ((generation.searcher.reader(), 15), (small.searcher.reader(), 1)):
-            checked = 0
-            for name in ("title", "body"):
-                for i, term in enumerate(reader.lexicon(name)):
-                    stem = term.decode("utf-8")
-                    if i % step and reader.doc_frequency(name, stem) < 200:
-                        continue
-                    expected = list(reader.postings(name, stem).items_as("weight"))
-                    ids, weights = whoosh_internals.read_posting(reader, name, stem)
-                    assert list(zip(ids.tolist(), weights.tolist())) == expected, (name, stem)
-                    checked += 1
-            assert checked > 20
-        reader = small.searcher.reader()
-        # the removed post is still numbered (a deletion), so the general path was taken too
-        assert (reader.doc_count(), reader.doc_count_all()) == (60, 61)
-    finally:
-        handle.release(small)
-        handle.close()
 
 
 def test_words_in_sequence_are_the_same_from_the_positions_cache(app):

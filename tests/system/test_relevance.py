@@ -8,6 +8,7 @@ the real corpora, skipped when ../shared is absent.
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ import pytest
 from searchsvc import create_app
 from searchsvc.evaluation.judged import load
 from searchsvc.evaluation.run import evaluate, summary
+from searchsvc.stamps import STAMP_SECONDS
 
 from ..conftest import build, conf, open_app, write_post
 
@@ -169,11 +171,13 @@ def test_facet_matches(api):
 def test_synonyms_file_is_read_at_query_time(site, tmp_path):
     groups = tmp_path / "synonyms.txt"
     groups.write_text("# ours\nkiosk, self-service terminal\n", encoding="utf-8")
-    client = create_app({"index_dir": str(site), "synonyms_file": str(groups)}).test_client()
-    assert ids(search(client, "self-service terminal")) == ["ssa-tagged.md"]
-    assert ids(search(client, "SSA")) == ["ssa-tagged.md"]  # the shipped list is not in use
-    groups.write_text("kiosk, self-service terminal\nSSA, Social Security Administration\n", encoding="utf-8")
-    assert ids(search(client, "SSA")) == ["ssa-tagged.md", "ssa-spelled.md"]  # no reindex, no restart
+    with open_app({"index_dir": str(site), "synonyms_file": str(groups)}) as app:
+        client = app.test_client()
+        assert ids(search(client, "self-service terminal")) == ["ssa-tagged.md"]
+        assert ids(search(client, "SSA")) == ["ssa-tagged.md"]  # the shipped list is not in use
+        groups.write_text("kiosk, self-service terminal\nSSA, Social Security Administration\n", encoding="utf-8")
+        time.sleep(STAMP_SECONDS)  # the file is looked at again at most this often (searchsvc/stamps.py)
+        assert ids(search(client, "SSA")) == ["ssa-tagged.md", "ssa-spelled.md"]  # no reindex, no restart
 
 
 # --- snippets and titles --------------------------------------------------------------

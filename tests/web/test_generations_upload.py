@@ -15,7 +15,7 @@ import pytest
 from searchsvc.index import store
 from searchsvc.index.publish import install, pack
 
-from ..conftest import build, write_post
+from ..conftest import assert_canonical_error, build, write_post
 from ..liveserver import gunicorn, request
 
 pytestmark = [pytest.mark.slow, pytest.mark.keeps_resources]
@@ -60,7 +60,7 @@ def test_a_truncated_upload_is_refused_and_never_live(cluster):
     root, server, packed = cluster
     status, _, body = request(server.port, "POST", "/admin/generations", body=packed[: len(packed) // 2], headers=AUTH)
     assert status == 400
-    assert body["error"].startswith("generation refused, the live one is unchanged:")
+    assert assert_canonical_error(body, 400)["error"].startswith("generation refused, the live one is unchanged:")
     assert _live(server) == 1 and _leftovers(root) == []
 
 
@@ -75,7 +75,7 @@ def test_a_flipped_byte_is_refused_by_the_recorded_checksum(cluster):
     corrupt[offset] ^= 0xFF
     status, _, body = request(server.port, "POST", "/admin/generations", body=bytes(corrupt), headers=AUTH)
     assert status == 400
-    assert f"{seg.name}: content differs from its recorded checksum" in body["error"]
+    assert f"{seg.name}: content differs from its recorded checksum" in assert_canonical_error(body, 400)["error"]
     assert _live(server) == 1 and _leftovers(root) == []
 
 
@@ -87,7 +87,8 @@ def test_a_member_outside_the_generation_is_refused(cluster):
         info.size = 3
         tar.addfile(info, io.BytesIO(b"bad"))
     status, _, body = request(server.port, "POST", "/admin/generations", body=hostile.getvalue(), headers=AUTH)
-    assert status == 400 and "'../escaped.txt', which is not a plain file of a generation" in body["error"]
+    assert status == 400
+    assert "'../escaped.txt', which is not a plain file of a generation" in assert_canonical_error(body, 400)["error"]
     assert not (root / "escaped.txt").exists() and _live(server) == 1
 
 
@@ -104,7 +105,8 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(cluster):
         status, body = response.status, json.loads(response.read())
     finally:
         conn.close()
-    assert status == 413 and body["error"] == f"request body too large: at most {LIMIT} bytes"
+    assert status == 413
+    assert_canonical_error(body, 413, message=f"request body too large: at most {LIMIT} bytes")
     assert _live(server) == 1
 
 

@@ -1,0 +1,184 @@
+"""searchsvc/index/whoosh_internals.py, the one module that uses private
+parts of Whoosh: each hook gives exactly what Whoosh's own code gives.
+
+The indexing shortcuts (one-loop stemmed text, lengths read once) give
+exactly Whoosh's index; read_posting reads exactly Whoosh's postings.
+(Moved from tests/index/test_schema.py and tests/system/test_perf_contracts.py.)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings as hsettings, strategies as st
+from whoosh import analysis, fields
+from whoosh import index as whoosh_index
+
+from searchsvc import settings as settings_mod
+from searchsvc.ingest.post import load_post
+from searchsvc.ingest.walk import iter_post_paths
+from searchsvc.index.schema import build_schema, text_analyzer, to_fields
+from searchsvc.index import whoosh_internals
+# _stemming_chain is the fenced module's own dispatch test: checked here so the
+# comparisons below cannot be Whoosh compared with itself.
+from searchsvc.index.whoosh_internals import StemmedText, _stemming_chain, open_writer
+from searchsvc.query.generation import IndexHandle
+
+from ..conftest import build, conf, write_post
+from ..site import synthetic_site
+
+PLAIN = fields.TEXT(analyzer=text_analyzer(), phrase=True)
+FAST = StemmedText(analyzer=text_analyzer(), phrase=True)
+
+
+def postings(field, value):
+    return sorted(field.index(value))
+
+
+def test_service_analyzer_takes_the_one_loop_path():
+    # Otherwise every comparison below would compare Whoosh with itself.
+    assert _stemming_chain(FAST.analyzer) is not None
+    assert _stemming_chain(analysis.StemmingAnalyzer()) is None  # minsize 2
+    assert _stemming_chain(analysis.SimpleAnalyzer()) is None
+
+
+def test_stemmed_words_positions_and_weights():
+    # "the" and "of" are stop words: the first word kept keeps its place (1),
+    # the later ones are renumbered to follow it.
+    got = {word: (freq, weight) for word, freq, weight, _ in FAST.index("The Testing of tests, TESTED")}
+    assert got == {b"test": (3, 3.0)}
+    assert FAST.format.decode_positions(dict((w, v) for w, _, _, v in FAST.index("The Testing of tests, TESTED"))[b"test"]) == [1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "the of and",
+        "U.S. a11y 5 g 3.141 big-time under_score",
+        "ΟΔΟΣ ΟΔΟΣ.Σ aΣ Σa",  # a final sigma stays final
+        "İstanbul ǅemal straße ẞ café ﬁle",  # lower-casing that changes length
+        "Government Customer Service Update—Webinar Recap “quoted” it’s",
+        "word " * 300,
+    ],
+)
+def test_same_postings_as_whoosh(value):
+    assert postings(FAST, value) == postings(PLAIN, value)
+
+
+def test_same_postings_on_every_sample_post():
+    root = Path(settings_mod.SAMPLE_CONTENT_DIR)
+    conf = settings_mod.load()
+    checked = 0
+    for path in iter_post_paths(root):
+        try:
+            doc = load_post(path, root, conf)
+        except Exception:
+            continue
+        for value in (doc.title, doc.summary, doc.body, " ; ".join(doc.facets.get("tags", []))):
+            assert postings(FAST, value) == postings(PLAIN, value)
+        checked += 1
+    assert checked >= 25
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(list("aAbΣσİiß. -_’1\u0307é") + ["the ", "of ", "Test", "ing "]), max_size=30).map("".join))
+def test_same_postings_on_generated_text(value):
+    assert postings(FAST, value) == postings(PLAIN, value)
+
+
+def test_other_analyzers_use_whoosh_own_code():
+    field = StemmedText(analyzer=analysis.StemmingAnalyzer(), phrase=True)  # minsize 2: not the fast path
+    assert postings(field, "a test of 5 g") == postings(fields.TEXT(analyzer=analysis.StemmingAnalyzer(), phrase=True), "a test of 5 g")
+    assert [w for w, *_ in postings(field, "a test of 5 g")] == [b"test"]
+
+
+def _contents(index_dir):
+    """Everything a search reads from an index: every term's postings, lengths, stored fields."""
+    reader = whoosh_index.open_dir(str(index_dir)).reader()
+    out = []
+    for fieldname, text in reader.all_terms():
+        matcher = reader.postings(fieldname, text)
+        postings = []
+        while matcher.is_active():
+            postings.append((matcher.id(), matcher.value(), matcher.weight()))
+            matcher.next()
+        info = reader.term_info(fieldname, text)  # min/max length: from the lengths the writer looked up
+        out.append((fieldname, text, postings, info.weight(), info.doc_frequency(), info.min_length(), info.max_length()))
+    for name in ("title", "summary", "body", "tags", "authors"):
+        out.append((name, reader.field_length(name), [reader.doc_field_length(d, name) for d in range(reader.doc_count_all())]))
+    out.append(list(reader.all_stored_fields()))
+    reader.close()
+    return out
+
+
+def test_index_writer_writes_what_whoosh_writes(tmp_path):
+    root = Path(settings_mod.SAMPLE_CONTENT_DIR)
+    conf = settings_mod.load()
+    docs = []
+    for path in iter_post_paths(root):
+        try:
+            docs.append(load_post(path, root, conf))
+        except Exception:
+            continue
+    facets = tuple(conf["facets"])
+    built = {}
+    ways = (("whoosh", fields.TEXT, lambda ix: ix.writer(limitmb=16)), ("ours", StemmedText, lambda ix: open_writer(ix, limitmb=16)))
+    for name, text, open_it in ways:
+        folder = tmp_path / name
+        folder.mkdir()
+        ix = whoosh_index.create_in(str(folder), build_schema(facets, text=text))
+        writer = open_it(ix)
+        for doc in docs:
+            writer.add_document(**to_fields(doc, facets))
+        writer.commit(optimize=True)
+        built[name] = _contents(folder)
+    assert len(built["ours"]) > 500
+    assert built["ours"] == built["whoosh"]
+
+
+@pytest.fixture
+def corpus_generation(corpus_index):
+    index_dir, _ = corpus_index
+    settings = conf(index_dir=str(index_dir))
+    handle = IndexHandle(index_dir, settings["facets"])
+    generation = handle.acquire()
+    yield generation, settings
+    handle.release(generation)
+    handle.close()
+
+
+@pytest.mark.keeps_resources  # the module's generation opens segment files on first use
+def test_postings_read_a_block_at_a_time_equal_whoosh_items(corpus_generation, tmp_path):
+    """read_posting = Whoosh's items_as("weight"), on the corpus and on an index with a deleted post."""
+    generation, _ = corpus_generation
+    root = synthetic_site(tmp_path / "site", n=60)
+    index_dir = tmp_path / "index"
+    build(root, index_dir)
+    (root / "0" / "2019-03-01-post-0.md").unlink()
+    write_post(root, "extra.md", "title: Budget data extra\ndate: 2019-04-01", "budget data mobile " * 50)
+    report, _ = build(root, index_dir)
+    assert (report.added, report.removed) == (1, 1)
+    handle = IndexHandle(index_dir, ("tags",))
+    small = handle.acquire()
+    try:
+        # every 15th term of the corpus and its long lists; every term of the small index
+        for reader, step in ((generation.searcher.reader(), 15), (small.searcher.reader(), 1)):
+            checked = 0
+            for name in ("title", "body"):
+                for i, term in enumerate(reader.lexicon(name)):
+                    stem = term.decode("utf-8")
+                    if i % step and reader.doc_frequency(name, stem) < 200:
+                        continue
+                    expected = list(reader.postings(name, stem).items_as("weight"))
+                    ids, weights = whoosh_internals.read_posting(reader, name, stem)
+                    assert list(zip(ids.tolist(), weights.tolist())) == expected, (name, stem)
+                    checked += 1
+            assert checked > 20
+        reader = small.searcher.reader()
+        # the removed post is still numbered (a deletion), so the general path was taken too
+        assert (reader.doc_count(), reader.doc_count_all()) == (60, 61)
+    finally:
+        handle.release(small)
+        handle.close()
