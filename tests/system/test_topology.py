@@ -101,12 +101,13 @@ def phase(cluster: Cluster, mode: str, seconds: int) -> dict:
     sessions = [host.pid for host in cluster.hosts if host is not None and host.poll() is None]
     load = os.getloadavg()[0]
     before = len(cluster.log_lines())
-    cpu0 = sum(cpu_seconds(s) for s in sessions), cpu_seconds(cluster.nginx.pid)
+    hosts0, nginx0 = {s: cpu_seconds(s) for s in sessions}, cpu_seconds(cluster.nginx.pid)
     result = wrk(cluster.base, seconds, mode)
-    cpu1 = sum(cpu_seconds(s) for s in sessions), cpu_seconds(cluster.nginx.pid)
+    # a host killed during the run takes its CPU seconds with it: not counted
+    hosts = sum(max(0.0, cpu_seconds(s) - used) for s, used in hosts0.items())
     seconds_run = result["duration_us"] / 1e6
     result.update(load=load, answered_by=upstreams(cluster.log_lines()[before:]),
-                  cpu_share={"hosts": (cpu1[0] - cpu0[0]) / seconds_run, "nginx": (cpu1[1] - cpu0[1]) / seconds_run, "wrk": result["wrk_cpu"] / seconds_run})
+                  cpu_share={"hosts": hosts / seconds_run, "nginx": (cpu_seconds(cluster.nginx.pid) - nginx0) / seconds_run, "wrk": result["wrk_cpu"] / seconds_run})
     return result
 
 
