@@ -151,7 +151,7 @@ def test_one_run_at_a_time_across_workers_and_no_request_fails(tmp_path):
             t.join()
         statuses = sorted(status for status, _, _ in results)
         assert statuses == [202, 409, 409, 409], results
-        assert all(seconds < 1.0 for _, seconds, _ in results)
+        assert all(seconds < load_budget(1.0) for _, seconds, _ in results)
         busy = [body for status, _, body in results if status == 409]
         assert all(assert_canonical_error(b, 409)["error"].startswith("another reindex is running (pid ") for b in busy)
         uid = next(body["task"]["uid"] for status, _, body in results if status == 202)
