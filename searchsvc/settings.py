@@ -66,6 +66,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_phrase_words", 12, "Most words a quoted phrase may hold (more: 400)."),
     Setting("max_concurrent_searches", 4, "Most searches one worker process runs at once; more wait up to `search_queue_ms`, then answer 503 with `Retry-After`. 0: no limit."),
     Setting("search_queue_ms", 100, "Milliseconds a search waits for one of the `max_concurrent_searches` places before answering 503."),
+    Setting("client_cpu_ms", 0, "CPU milliseconds a second one client address's searches may use, on average, in each worker process (a normal search costs 8-20 ms, the most expensive 200-300); saved up to `client_cpu_burst_ms`. A client past its share is answered 429 with `Retry-After` before anything is searched. 0 (the default): no limit. The systemd unit sets 50; behind a proxy set `trusted_proxy_hops` too, or every client is the proxy's address and shares one share."),
+    Setting("client_cpu_burst_ms", 200, "CPU milliseconds a client address may save up and spend at once, beyond `client_cpu_ms` a second (a new address starts with them)."),
     Setting("query_time_limit_ms", 200, "CPU milliseconds a search may spend matching and scoring; past it the answer is what was found so far, marked `\"truncated\": true` (nothing found yet: 400). 0: no limit."),
     Setting("synonyms_file", "", "Synonym and acronym groups, one per line (`OMB, Office of Management and Budget`); read at query time, so edits need no reindex. Empty: the list shipped in the package."),
     Setting("search_settings_dir", "", "Folder of the editors' search settings files (`best-bets.yml`, `routes.yml`); read at query time, so edits need no reindex. Empty: `search/` in the content folder."),

@@ -55,7 +55,7 @@ def test_the_readme_gives_each_setting_its_registry_default_and_a_doc():
 
 def test_every_setting_has_a_name_a_typed_default_and_a_doc():
     names = [s.name for s in settings_mod.SETTINGS]
-    assert len(names) == len(set(names)) == 38
+    assert len(names) == len(set(names)) == 40
     for setting in settings_mod.SETTINGS:
         assert re.fullmatch(r"[a-z][a-z0-9_]*", setting.name), setting.name
         assert type(setting.default) in (bool, int, float, tuple, str), setting

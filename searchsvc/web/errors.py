@@ -61,7 +61,7 @@ def handle_bad_request(exc: InvalidParameter):
 
 
 def handle_unavailable(exc: ServiceUnavailable):
-    response = error_response(503, str(exc))
+    response = error_response(getattr(exc, "status", 503), str(exc))
     if getattr(exc, "retry_after", None):
         response.headers["Retry-After"] = str(exc.retry_after)
     return response

@@ -12,6 +12,7 @@ from ..query.generation import NoIndex
 from ..query.request import InvalidParameter, parse_args
 from ..query.search import cached_search
 from . import editorial
+from .cpu_share import cpu_share
 from .errors import ServiceUnavailable
 
 
@@ -87,5 +88,5 @@ def search_place(conf):
 def search_dict(base_path: str, args=None) -> dict:
     conf = settings()
     req = parse_args(request.args if args is None else args, conf, conf["facets"])
-    with search_place(conf):
+    with cpu_share(current_app.extensions, conf, request.remote_addr), search_place(conf):
         return on_live(lambda generation: editorial.apply(cached_search(generation, req, conf, base_path), conf, generation))

@@ -13,7 +13,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from searchsvc import create_app
-from searchsvc.query import ranking, search
+from searchsvc.query import search
 from searchsvc.words import facet_key
 from searchsvc.index.build import reindex
 from searchsvc.index.manifest import FileResult
@@ -231,23 +231,3 @@ def test_an_index_without_posts_answers_every_kind_of_request(tmp_path):
         # only a selected value is listed (with 0), so it can be unticked
         listed = [(name, e["value"], e["count"], e["selected"]) for name, entries in data["facets"].items() for e in entries]
         assert listed == ([("tags", "Money", 0, True)] if "tags=" in query else []), query
-
-
-def test_words_in_sequence_are_the_same_from_the_positions_cache(app):
-    """The phrase bonus reads positions once per (field, stem, post), then from a cache."""
-    handle = app.extensions["searchsvc"]
-    generation = handle.acquire()
-    try:
-        stats = ranking.field_stats(generation)
-        stats.positions.clear()
-        everyone = set(np.flatnonzero(generation.live).tolist())
-        stems = ["custom", "experi"]  # "customer experience", as the analyzer stems it
-        cold = ranking._in_sequence(stats, "title", stems, everyone)
-        assert len(stats.positions) > 0
-        warm = ranking._in_sequence(stats, "title", stems, everyone)
-        titles = sorted(generation.searcher.stored_fields(d)["title"] for d in warm)
-        assert warm == cold
-        assert "A Year of Customer Experience Lessons—and What Comes Next" in titles
-        assert "Webinar Recap: Building a Customer Service Culture in Government" not in titles  # customer, then service
-    finally:
-        handle.release(generation)

@@ -60,12 +60,12 @@ def test_auth_method_and_body_limits(site_index):
     missing = client.post("/admin/reindex")
     assert "Authorization: Bearer" in assert_canonical_error(missing, 401)["error"]
     assert missing.headers["WWW-Authenticate"].startswith("Bearer")
-    assert client.post("/admin/reindex", headers={"Authorization": "Basic dXNlcjpwdw=="}).status_code == 401
-    assert client.post("/admin/reindex", headers={"Authorization": "Bearer "}).status_code == 401
+    assert_canonical_error(client.post("/admin/reindex", headers={"Authorization": "Basic dXNlcjpwdw=="}), 401)
+    assert_canonical_error(client.post("/admin/reindex", headers={"Authorization": "Bearer "}), 401)
     wrong = client.post("/admin/reindex", headers={"Authorization": "Bearer " + TOKEN[:-1] + "X"})
     assert_canonical_error(wrong, 403, message="the bearer token is not the configured admin token")
-    assert client.post("/admin/reindex", headers={"Authorization": "Bearer \udcff"}).status_code == 403
-    assert client.get("/admin/reindex", headers=AUTH).status_code == 405
+    assert_canonical_error(client.post("/admin/reindex", headers={"Authorization": "Bearer \udcff"}), 403)
+    assert_canonical_error(client.get("/admin/reindex", headers=AUTH), 405)
     started = time.perf_counter()
     too_big = client.post("/admin/reindex", headers=AUTH, data=b"x" * (1024 * 1024))
     assert (time.perf_counter() - started) < load_budget(0.05)
@@ -76,9 +76,9 @@ def test_auth_method_and_body_limits(site_index):
     assert_canonical_error(search_post, 405, message="method POST is not allowed on /search.json; use GET, HEAD, OPTIONS")
     # nothing was started by any of these
     assert not (index_dir / "tasks").exists()
-    assert client.get("/admin/tasks/" + "0" * 32, headers=AUTH).status_code == 404
-    assert client.get("/admin/tasks/../../etc/passwd", headers=AUTH).status_code == 404
-    assert client.get("/admin/tasks/" + "0" * 32).status_code == 401
+    assert_canonical_error(client.get("/admin/tasks/" + "0" * 32, headers=AUTH), 404)
+    assert_canonical_error(client.get("/admin/tasks/../../etc/passwd", headers=AUTH), 404)
+    assert_canonical_error(client.get("/admin/tasks/" + "0" * 32), 401)
 
 
 def test_task_record_runs_configured_folder_incrementally(site_index):
@@ -151,7 +151,7 @@ def test_one_run_at_a_time_across_workers_and_no_request_fails(tmp_path):
             t.join()
         statuses = sorted(status for status, _, _ in results)
         assert statuses == [202, 409, 409, 409], results
-        assert all(seconds < 1.0 for _, seconds, _ in results)
+        assert all(seconds < load_budget(1.0) for _, seconds, _ in results)
         busy = [body for status, _, body in results if status == 409]
         assert all(assert_canonical_error(b, 409)["error"].startswith("another reindex is running (pid ") for b in busy)
         uid = next(body["task"]["uid"] for status, _, body in results if status == 202)

@@ -17,7 +17,7 @@ from bs4 import BeautifulSoup
 
 from searchsvc import create_app
 
-from ..conftest import build, open_app, write_post
+from ..conftest import assert_canonical_error, build, open_app, write_post
 
 XSS = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>']
 
@@ -226,7 +226,7 @@ def test_bad_parameter_keeps_the_rest_of_the_search(client):
     assert "page must be a whole number from 1 to 1000, not 'abc'" in text(page.select_one('[role="alert"]'))
     assert text(page.h1) == "Results for “forms”"
     # the JSON API still answers 400 with the JSON error
-    assert client.get("/search.json?page=abc").get_json()["parameter"] == "page"
+    assert_canonical_error(client.get("/search.json?page=abc"), 400, "page", "page must be a whole number from 1 to 1000, not 'abc'")
 
 
 def test_home_page(client):
