@@ -15,8 +15,6 @@ from xml.etree import ElementTree
 import pytest
 from bs4 import BeautifulSoup
 
-from searchsvc import create_app
-
 from ..conftest import assert_canonical_error, build, open_app, write_post
 
 XSS = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>']
@@ -357,10 +355,10 @@ def test_hostile_posts_render_as_text(hostile_client):
 
 
 def test_site_name_setting(sample_index):
-    app = create_app({"index_dir": str(sample_index[0]), "site_name": "Digital.gov search", "service_url": "https://search.digital.gov/", "TESTING": True})
-    client = app.test_client()
-    page = soup(client.get("/search?q=forms"))
-    assert text(page.select_one(".site-name")) == "Digital.gov search"
-    assert page.title.string == "forms – Search | Digital.gov search"
-    # OpenSearch short names are at most 16 characters
-    assert b"<ShortName>Digital.gov sear</ShortName>" in client.get("/opensearch.xml").data
+    with open_app({"index_dir": str(sample_index[0]), "site_name": "Digital.gov search", "service_url": "https://search.digital.gov/"}) as app:
+        client = app.test_client()
+        page = soup(client.get("/search?q=forms"))
+        assert text(page.select_one(".site-name")) == "Digital.gov search"
+        assert page.title.string == "forms – Search | Digital.gov search"
+        # OpenSearch short names are at most 16 characters
+        assert b"<ShortName>Digital.gov sear</ShortName>" in client.get("/opensearch.xml").data
