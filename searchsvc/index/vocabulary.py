@@ -29,6 +29,7 @@ import numpy as np
 
 from ..words import WORD
 from . import store
+from .whoosh_internals import lower_words
 
 FILE = store.VOCABULARY_FILE
 MAGIC = b"searchsvc-vocabulary 1\n"
@@ -48,14 +49,13 @@ class Tally:
         """One post, as its stored fields (or schema.to_fields' record); ``sign=-1`` takes it away."""
         title = fields.get("title", "") or ""
         summary = fields.get("summary", "") or ""
-        text = "\n".join((title, summary, fields.get("body", "") or "")).lower()
+        lines = [lower_words(title), lower_words(summary)]
         pairs = set()
-        for line in (title, summary):
-            words = WORD.findall(line.lower())
+        for words in lines:
             pairs.update(zip(words, words[1:]))
         # Counter.update/subtract of an iterable count in C (a loop of += here was most of a tally)
         count = self.df.update if sign > 0 else self.df.subtract
-        count(set(WORD.findall(text)))
+        count(set(lines[0]).union(lines[1], lower_words(fields.get("body", "") or "")))
         (self.pairs.update if sign > 0 else self.pairs.subtract)(pairs)
         post = fields.get("id", "")
         if sign > 0:

@@ -189,8 +189,27 @@ def _stemming_chain(analyzer):
 _WORDS = WORD
 
 
-def _index_stemmed(value: str, stops, fmt):
+# The words of a string about to be indexed, found once for the vocabulary's
+# tally as well (index/vocabulary.py; a second pass over every body was a
+# tenth of a full build): id -> (that very string, its words).
+_TOKENISED: dict[int, tuple[str, list[str]]] = {}
+
+
+def lower_words(value: str) -> list[str]:
+    """``WORD.findall(value.lower())``; for an ASCII string, kept for its indexing (``_index_stemmed``)."""
+    words = _WORDS.findall(value.lower())
     if value.isascii():
+        if len(_TOKENISED) >= 8:  # a string tallied but never indexed (a removed post's) is not kept long
+            _TOKENISED.clear()
+        _TOKENISED[id(value)] = (value, words)
+    return words
+
+
+def _index_stemmed(value: str, stops, fmt):
+    given = _TOKENISED.pop(id(value), None)
+    if given is not None and given[0] is value:
+        words = given[1]  # what the ASCII branch below would find
+    elif value.isascii():
         words = _WORDS.findall(value.lower())
     else:
         # Words are found before lower-casing, as Whoosh does ("İ" lowers to
