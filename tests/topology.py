@@ -211,6 +211,17 @@ class Cluster:
         path = self.tmp / "cluster.log"
         return path.read_text().splitlines() if path.exists() else []
 
+    def upstream_errors(self) -> dict[str, int]:
+        """nginx's error log on the hosts, by message: what it retried and what it could not."""
+        path = self.tmp / "nginx" / "error.log"
+        counts: dict[str, int] = {}
+        for line in path.read_text().splitlines() if path.exists() else []:
+            found = re.search(r"\[error\] \S+ \S+ (.*?), client: .*upstream: \"http://([^/\"]+)", line)
+            if found:
+                key = f"{found.group(2)}: {found.group(1)}"
+                counts[key] = counts.get(key, 0) + 1
+        return counts
+
     def close(self) -> None:
         for proc in [self.nginx, *self.hosts]:
             if proc is None or proc.poll() is not None:

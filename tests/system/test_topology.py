@@ -12,9 +12,12 @@ file takes about two minutes (BENCHMARKS.md has 60 s runs).
 - with 1, 2 and 3 hosts in the upstream, the searches a second (printed,
   with who used the CPU: on 2 cores the machine, not the host count, is the
   limit);
-- killing one host (its gunicorn master and workers) mid-load loses no request (nginx sends
-  the failed ones to another host), and restarted it rejoins, serving the
-  generation published while it was down;
+- killing one host (its gunicorn master and workers) mid-load loses no
+  request nginx can retry: every one refused or reset before its answer
+  began goes to another host (no 502, no timeout); an answer whose header
+  nginx had already passed on cannot be retried and is counted (at most
+  one per worker of the dead host). Restarted, the host rejoins, serving
+  the generation published while it was down;
 - an upload of a generation cut off halfway leaves that host serving the
   previous one, 200 every time;
 - a publish is served by every host within 5 s, and nginx's cache stops
@@ -164,7 +167,16 @@ def test_killing_a_host_loses_no_request_and_it_rejoins_serving_the_current_gene
     rejoined = upstreams(lines[back:]).get(cluster.addresses[0], 0)
     print(f"\n{describe('failover', r)}\nhost 0 killed {killed - started:.1f} s in, refusing after {gone_after:.2f} s, "
           f"restarted {seconds * 0.5:.0f} s in; {len(retried)} requests retried on another host; host 0 answered {rejoined} after its restart")
-    assert (r["errors"], r["status"], r["connect"], r["read"], r["timeout"]) == (0, 0, 0, 0, 0)
+    errors = cluster.upstream_errors()
+    print("nginx's errors on the hosts: " + json.dumps(errors, indent=1))
+    # Every failure before the answer began (refused, reset, closed while
+    # nginx waited for the header) was retried on another host: no 502, no
+    # timeout.  An answer whose header nginx had already passed on when its
+    # host died ("... while reading upstream") cannot be retried; the client
+    # sees its connection closed, at most once per worker of the dead host.
+    mid_answer = sum(n for message, n in errors.items() if message.endswith("while reading upstream"))
+    assert (r["status"], r["connect"], r["write"], r["timeout"]) == (0, 0, 0, 0), r
+    assert r["read"] <= min(mid_answer, 2), (r, errors)
     assert rejoined > 0 and cluster.generation(0) == newer
     assert [cluster.generation(k) for k in range(3)] == [newer] * 3
 
