@@ -30,7 +30,7 @@ from urllib.parse import urlencode
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus" / "digitalgov-2017"
 JUDGED = REPO / "tests" / "relevance"
-VOLATILE = ("took_ms", "last_indexed", "finished_at", "built_at")
+VOLATILE = ("took_ms", "last_indexed", "finished_at", "built_at", "content_commit")
 
 QUERY_LANGUAGE = [
     '"customer experience"', "customer AND experience", "customer OR experience", "data -mobile",

@@ -90,6 +90,10 @@ def open_app(config: dict, opened: bool = False):
             handle.release(handle.acquire())
         except Exception:
             pass  # no index yet: the tests of that say so themselves
+        # and its warm-up, whose stored vocabulary stays mapped for the generation's life
+        for thread in threading.enumerate():
+            if thread.name.startswith("warm-gen-"):
+                thread.join(30)
     try:
         yield app
     finally:

@@ -179,6 +179,10 @@ class Generation:
 
     def close(self) -> None:
         self._closer()
+        # Derived state can map this generation's files (the stored
+        # vocabulary's arrays): closed, it lets them go too, instead of
+        # holding the mapping for as long as anything holds the generation.
+        self.__dict__.get("_derived", {}).clear()
 
 
 def _close_searcher(searcher) -> None:

@@ -14,11 +14,10 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from searchsvc import create_app
 from searchsvc.cli import main
 from searchsvc.index.build import reindex
 
-from ..conftest import conf, load_budget
+from ..conftest import assert_canonical_error, conf, load_budget, open_app
 
 BOMB = "".join(
     f"{name}: &{name} [{', '.join([prev] * 9)}]\n"
@@ -107,30 +106,31 @@ def test_hostile_files_each_indexed_or_skipped_with_one_line(tmp_path):
     assert seconds < load_budget(10)
     assert not (root / "PWNED").exists() and not Path("PWNED").exists()
 
-    client = create_app({"index_dir": str(index_dir)}).test_client()
-    for name, (_, expected) in INDEXED.items():
-        document = client.get(f"/documents/{name}.json").get_json()["document"]
-        assert {key: document[key] for key in expected} == expected, name
-    # nothing from outside the folder, nothing twice through the loops
-    assert client.get("/search.json").get_json()["total"] == len(INDEXED) + 1
-    assert client.get("/search.json?q=root").get_json()["total"] == 0
-    assert client.get("/documents/passwd.md.json").status_code == 404
+    with open_app({"index_dir": str(index_dir)}) as app:
+        client = app.test_client()
+        for name, (_, expected) in INDEXED.items():
+            document = client.get(f"/documents/{name}.json").get_json()["document"]
+            assert {key: document[key] for key in expected} == expected, name
+        # nothing from outside the folder, nothing twice through the loops
+        assert client.get("/search.json").get_json()["total"] == len(INDEXED) + 1
+        assert client.get("/search.json?q=root").get_json()["total"] == 0
+        assert_canonical_error(client.get("/documents/passwd.md.json"), 404, message="there is no document with id 'passwd.md'")
 
-    # markup in posts comes out as text, in JSON and in the HTML page
-    data = client.get("/search.json?q=alert").get_json()
-    assert data["total"] == 1
-    hit = data["results"][0]
-    assert hit["title_html"] == "&lt;script&gt;<mark>alert</mark>(1)&lt;/script&gt; Title"
-    assert "<" not in hit["snippet"].replace("<mark>", "").replace("</mark>", "")
-    page = client.get("/search?q=alert").get_data(as_text=True)
-    collector = TagCollector()
-    collector.feed(page)
-    baseline = TagCollector()
-    baseline.feed(client.get("/search?q=normal").get_data(as_text=True))
-    assert collector.handlers == []
-    assert collector.tags <= baseline.tags | {"mark"}  # only our template's own tags
-    assert page.count("<script") == page.count('<script src="/static/')
-    assert "&lt;script&gt;" in page
+        # markup in posts comes out as text, in JSON and in the HTML page
+        data = client.get("/search.json?q=alert").get_json()
+        assert data["total"] == 1
+        hit = data["results"][0]
+        assert hit["title_html"] == "&lt;script&gt;<mark>alert</mark>(1)&lt;/script&gt; Title"
+        assert "<" not in hit["snippet"].replace("<mark>", "").replace("</mark>", "")
+        page = client.get("/search?q=alert").get_data(as_text=True)
+        collector = TagCollector()
+        collector.feed(page)
+        baseline = TagCollector()
+        baseline.feed(client.get("/search?q=normal").get_data(as_text=True))
+        assert collector.handlers == []
+        assert collector.tags <= baseline.tags | {"mark"}  # only our template's own tags
+        assert page.count("<script") == page.count('<script src="/static/')
+        assert "&lt;script&gt;" in page
 
 
 def test_file_deleted_between_listing_and_reading(tmp_path):

@@ -24,7 +24,7 @@ from searchsvc.query.language import is_plain
 from searchsvc.query.request import parse_args
 from searchsvc.query.generation import IndexHandle
 
-from ..conftest import build, conf, write_post
+from ..conftest import build, conf, open_app, write_post
 from ..site import synthetic_site
 
 QUERIES = [
@@ -162,15 +162,16 @@ def test_new_generation_starts_with_an_empty_cache(tmp_path):
     write_post(root, "2020-01-01-one.md", "title: Cached answers\ndate: 2020-01-01", "Budget tables for everyone.")
     index_dir = tmp_path / "index"
     build(root, index_dir)
-    client = create_app({"index_dir": str(index_dir), "TESTING": True}).test_client()
-    assert client.get("/search.json?q=budget").get_json()["total"] == 1
-    assert client.get("/search.json?q=budget").get_json()["total"] == 1  # a cache hit
-    write_post(root, "2020-01-02-two.md", "title: More budget news\ndate: 2020-01-02", "Another budget.")
-    report, _ = build(root, index_dir)
-    assert report.added == 1
-    data = client.get("/search.json?q=budget").get_json()
-    assert data["total"] == 2
-    assert [hit["id"] for hit in data["results"]] == ["2020-01-02-two.md", "2020-01-01-one.md"]
+    with open_app({"index_dir": str(index_dir)}) as app:
+        client = app.test_client()
+        assert client.get("/search.json?q=budget").get_json()["total"] == 1
+        assert client.get("/search.json?q=budget").get_json()["total"] == 1  # a cache hit
+        write_post(root, "2020-01-02-two.md", "title: More budget news\ndate: 2020-01-02", "Another budget.")
+        report, _ = build(root, index_dir)
+        assert report.added == 1
+        data = client.get("/search.json?q=budget").get_json()
+        assert data["total"] == 2
+        assert [hit["id"] for hit in data["results"]] == ["2020-01-02-two.md", "2020-01-01-one.md"]
 
 
 def test_parallel_and_serial_parse_give_identical_documents(tmp_path):
@@ -222,12 +223,13 @@ def test_an_index_without_posts_answers_every_kind_of_request(tmp_path):
     index_dir = tmp_path / "index"
     report, _ = build(root, index_dir)
     assert report.documents == 0
-    client = create_app({"index_dir": str(index_dir), "TESTING": True}).test_client()
-    for query in ["q=budget", "q=budget&from=2019-01-01&to=2021-01-01", "q=budget&tags=Money&sort=newest", "sort=oldest", "q=title:budget", "q=budgte"]:
-        response = client.get("/search.json?" + query)
-        assert response.status_code == 200, query
-        data = response.get_json()
-        assert (data["total"], data["results"]) == (0, []), query
-        # only a selected value is listed (with 0), so it can be unticked
-        listed = [(name, e["value"], e["count"], e["selected"]) for name, entries in data["facets"].items() for e in entries]
-        assert listed == ([("tags", "Money", 0, True)] if "tags=" in query else []), query
+    with open_app({"index_dir": str(index_dir)}) as app:
+        client = app.test_client()
+        for query in ["q=budget", "q=budget&from=2019-01-01&to=2021-01-01", "q=budget&tags=Money&sort=newest", "sort=oldest", "q=title:budget", "q=budgte"]:
+            response = client.get("/search.json?" + query)
+            assert response.status_code == 200, query
+            data = response.get_json()
+            assert (data["total"], data["results"]) == (0, []), query
+            # only a selected value is listed (with 0), so it can be unticked
+            listed = [(name, e["value"], e["count"], e["selected"]) for name, entries in data["facets"].items() for e in entries]
+            assert listed == ([("tags", "Money", 0, True)] if "tags=" in query else []), query

@@ -34,7 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from ..conftest import REPO, load_budget
+from ..conftest import REPO, assert_canonical_error, load_budget
 from ..deployed import DEPLOY, gunicorn_app, needs_nginx, nginx
 
 pytestmark = pytest.mark.slow
@@ -202,7 +202,7 @@ def test_a_burst_beyond_the_limit_gets_429_that_says_why(app, tmp_path, recipe, 
     assert 1 <= statuses.count(429) and statuses.count(200) <= 21 + 10 * elapsed + 1, (elapsed, statuses)
     refused = next(r for r in burst if r[0] == 429)
     assert json.loads(refused[2]) == explained_json
-    assert explained_json["error"].startswith("too many requests from your address")
+    assert assert_canonical_error(explained_json, 429)["error"].startswith("too many requests from your address")
     assert refused[3]["Content-Type"] == "application/json" and refused[3]["Retry-After"] == "2"
     status, _, body, headers = page
     assert status == 429 and headers["Content-Type"] == "text/html"

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import ExitStack
 
 import pytest
 from click.testing import CliRunner
 
-from searchsvc import create_app
 from searchsvc.index import store
 from searchsvc.cli import main
 
-from ..conftest import assert_canonical_error, build, load_budget, write_post
+from ..conftest import assert_canonical_error, build, load_budget, open_app, write_post
 from ..liveserver import gunicorn, request
 from ..site import make_site
 
@@ -31,9 +31,16 @@ def site_index(tmp_path):
     return root, index_dir
 
 
-def admin_client(root, index_dir, token=TOKEN):
-    app = create_app({"index_dir": str(index_dir), "content_dir": str(root), "admin_token": token})
-    return app.test_client()
+@pytest.fixture
+def admin_client():
+    """``admin_client(root, index_dir, token=TOKEN)`` -> a test client; its app is closed after the test."""
+    with ExitStack() as apps:
+
+        def make(root, index_dir, token=TOKEN):
+            app = apps.enter_context(open_app({"index_dir": str(index_dir), "content_dir": str(root), "admin_token": token}))
+            return app.test_client()
+
+        yield make
 
 
 def wait_task(client, uid, timeout=60):
@@ -46,7 +53,7 @@ def wait_task(client, uid, timeout=60):
     raise AssertionError(f"task {uid} did not finish in {timeout} s")
 
 
-def test_off_unless_token_configured(site_index):
+def test_off_unless_token_configured(site_index, admin_client):
     root, index_dir = site_index
     client = admin_client(root, index_dir, token="")
     response = client.post("/admin/reindex", headers=AUTH)
@@ -54,18 +61,18 @@ def test_off_unless_token_configured(site_index):
     assert "/admin/reindex" not in client.get("/openapi.json").get_json()["paths"]
 
 
-def test_auth_method_and_body_limits(site_index):
+def test_auth_method_and_body_limits(site_index, admin_client):
     root, index_dir = site_index
     client = admin_client(root, index_dir)
     missing = client.post("/admin/reindex")
     assert "Authorization: Bearer" in assert_canonical_error(missing, 401)["error"]
     assert missing.headers["WWW-Authenticate"].startswith("Bearer")
-    assert client.post("/admin/reindex", headers={"Authorization": "Basic dXNlcjpwdw=="}).status_code == 401
-    assert client.post("/admin/reindex", headers={"Authorization": "Bearer "}).status_code == 401
+    assert_canonical_error(client.post("/admin/reindex", headers={"Authorization": "Basic dXNlcjpwdw=="}), 401)
+    assert_canonical_error(client.post("/admin/reindex", headers={"Authorization": "Bearer "}), 401)
     wrong = client.post("/admin/reindex", headers={"Authorization": "Bearer " + TOKEN[:-1] + "X"})
     assert_canonical_error(wrong, 403, message="the bearer token is not the configured admin token")
-    assert client.post("/admin/reindex", headers={"Authorization": "Bearer \udcff"}).status_code == 403
-    assert client.get("/admin/reindex", headers=AUTH).status_code == 405
+    assert_canonical_error(client.post("/admin/reindex", headers={"Authorization": "Bearer \udcff"}), 403)
+    assert_canonical_error(client.get("/admin/reindex", headers=AUTH), 405)
     started = time.perf_counter()
     too_big = client.post("/admin/reindex", headers=AUTH, data=b"x" * (1024 * 1024))
     assert (time.perf_counter() - started) < load_budget(0.05)
@@ -76,12 +83,12 @@ def test_auth_method_and_body_limits(site_index):
     assert_canonical_error(search_post, 405, message="method POST is not allowed on /search.json; use GET, HEAD, OPTIONS")
     # nothing was started by any of these
     assert not (index_dir / "tasks").exists()
-    assert client.get("/admin/tasks/" + "0" * 32, headers=AUTH).status_code == 404
-    assert client.get("/admin/tasks/../../etc/passwd", headers=AUTH).status_code == 404
-    assert client.get("/admin/tasks/" + "0" * 32).status_code == 401
+    assert_canonical_error(client.get("/admin/tasks/" + "0" * 32, headers=AUTH), 404)
+    assert_canonical_error(client.get("/admin/tasks/../../etc/passwd", headers=AUTH), 404)
+    assert_canonical_error(client.get("/admin/tasks/" + "0" * 32), 401)
 
 
-def test_task_record_runs_configured_folder_incrementally(site_index):
+def test_task_record_runs_configured_folder_incrementally(site_index, admin_client):
     root, index_dir = site_index
     write_post(root, "posts/2017-09-09-okapi.md", "title: Okapi notes\ndate: 2017-09-09", "An okapi walked by.")
     client = admin_client(root, index_dir)
@@ -102,7 +109,7 @@ def test_task_record_runs_configured_folder_incrementally(site_index):
     store.ReindexLock(index_dir).acquire().release()
 
 
-def test_failed_task_says_why(site_index):
+def test_failed_task_says_why(site_index, admin_client):
     root, index_dir = site_index
     client = admin_client(root, index_dir)
     response = client.post("/admin/reindex", headers=AUTH)

@@ -15,7 +15,7 @@ from bs4 import BeautifulSoup
 from searchsvc.analytics import store
 from searchsvc.analytics.recorder import Recorder
 
-from ..conftest import SAMPLE, build, load_budget, open_app
+from ..conftest import SAMPLE, assert_canonical_error, build, load_budget, open_app
 from ..liveserver import gunicorn, request
 
 TODAY = dt.date.today().isoformat()
@@ -95,17 +95,18 @@ def test_admin_stats_shows_frequent_queries_behind_the_token(site):
     recorder.close()
     with open_app({"index_dir": str(site), "admin_token": "s3cret"}) as app:
         client = app.test_client()
-        assert client.get("/admin/stats").status_code == 401
-        assert client.get("/admin/stats", headers={"Authorization": "Bearer nope"}).status_code == 403
+        assert "Authorization: Bearer <token>" in assert_canonical_error(client.get("/admin/stats"), 401)["error"]
+        assert_canonical_error(client.get("/admin/stats", headers={"Authorization": "Bearer nope"}), 403, message="the bearer token is not the configured admin token")
         response = client.get("/admin/stats?days=7", headers={"Authorization": "Bearer s3cret"})
         assert response.status_code == 200
         page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
         zero = [[td.get_text() for td in tr.select("td")] for tr in page.select("#zero_results tbody tr")]
         assert zero == [["benefit finder", "6", "0"]]
         assert "jane q visitor" not in response.get_data(as_text=True)
-        assert client.get("/admin/stats?days=0", headers={"Authorization": "Bearer s3cret"}).status_code == 400
+        days_0 = client.get("/admin/stats?days=0", headers={"Authorization": "Bearer s3cret"})
+        assert_canonical_error(days_0, 400, "days", "days must be a whole number from 1 to 366")
     with open_app({"index_dir": str(site)}) as app:
-        assert app.test_client().get("/admin/stats").status_code == 404  # no token: no admin pages
+        assert_canonical_error(app.test_client().get("/admin/stats"), 404, message="there is nothing at /admin/stats")  # no token: no admin pages
 
 
 def _hammer(port, paths, headers, failures, per_thread):

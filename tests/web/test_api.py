@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from searchsvc import create_app
-
 from ..conftest import assert_canonical_error, build, open_app
 from ..site import PUBLISHED_NEWEST_FIRST, make_site
 
@@ -260,8 +258,9 @@ def test_cors_and_security_headers(api, tmp_path, site_index):
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
-    limited = create_app({"index_dir": str(site_index[0]), "cors_origins": "https://www.example.gov"}).test_client()
-    allowed = limited.get("/search.json", headers={"Origin": "https://www.example.gov"})
-    assert allowed.headers["Access-Control-Allow-Origin"] == "https://www.example.gov"
-    other = limited.get("/search.json", headers={"Origin": "https://evil.example"})
-    assert "Access-Control-Allow-Origin" not in other.headers
+    with open_app({"index_dir": str(site_index[0]), "cors_origins": "https://www.example.gov"}) as app:
+        limited = app.test_client()
+        allowed = limited.get("/search.json", headers={"Origin": "https://www.example.gov"})
+        assert allowed.headers["Access-Control-Allow-Origin"] == "https://www.example.gov"
+        other = limited.get("/search.json", headers={"Origin": "https://evil.example"})
+        assert "Access-Control-Allow-Origin" not in other.headers

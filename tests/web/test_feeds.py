@@ -12,6 +12,8 @@ import urllib.request
 
 import feedparser
 
+from ..conftest import assert_canonical_error
+
 OMB_NEWEST_FIRST = [
     ("Federal Customer Experience Summit 2031", "https://www.example.gov/events/2031/federal-customer-experience-summit/", "2031-04-15"),
     ("CX Metrics That Matter: Moving Beyond Satisfaction Scores", "https://www.example.gov/2017/03/28/cx-metrics-that-matter/", "2017-03-28"),
@@ -68,5 +70,4 @@ def test_a_bad_parameter_is_a_json_400_naming_it(served):
     base, _ = served
     status, headers, body = fetch(base + "/search.atom?per_page=abc")
     assert (status, headers["Content-Type"]) == (400, "application/json")
-    error = json.loads(body)
-    assert (error["ok"], error["status"], error["parameter"]) == (False, 400, "per_page")
+    assert_canonical_error(json.loads(body), 400, "per_page", "per_page must be a whole number from 1 to 100, not 'abc'")

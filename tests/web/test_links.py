@@ -60,15 +60,6 @@ def live(request, tmp_path_factory):
         yield server
 
 
-def test_the_rule():
-    assert [is_safe_link(u) for u in (
-        "/2017/01/02/post/", "https://x.gov/a", "news/good/", "/a?next=javascript:1",
-        "javascript:alert(1)", "JaVaScRiPt:alert(1)", "javascript:alert(1);%2f%2f/", "data:text/html,x",
-        "//evil.example/", "/\\evil.example/", "\\\\evil.example", "/%2fevil.example/", "/%5cevil.example",
-        "%6aavascript:alert(1)", "java\tscript:alert(1)", "https://", "ftp://x/", "/a b", None,
-    )] == [True] * 4 + [False] * 15
-
-
 def test_no_unsafe_link_on_any_surface(live):
     status, _, data = http(live.port, "GET", "/search.json?q=zebra&per_page=100")
     assert status == 200

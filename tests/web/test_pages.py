@@ -15,9 +15,7 @@ from xml.etree import ElementTree
 import pytest
 from bs4 import BeautifulSoup
 
-from searchsvc import create_app
-
-from ..conftest import build, open_app, write_post
+from ..conftest import assert_canonical_error, build, open_app, write_post
 
 XSS = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>']
 
@@ -226,7 +224,7 @@ def test_bad_parameter_keeps_the_rest_of_the_search(client):
     assert "page must be a whole number from 1 to 1000, not 'abc'" in text(page.select_one('[role="alert"]'))
     assert text(page.h1) == "Results for “forms”"
     # the JSON API still answers 400 with the JSON error
-    assert client.get("/search.json?page=abc").get_json()["parameter"] == "page"
+    assert_canonical_error(client.get("/search.json?page=abc"), 400, "page", "page must be a whole number from 1 to 1000, not 'abc'")
 
 
 def test_home_page(client):
@@ -357,10 +355,10 @@ def test_hostile_posts_render_as_text(hostile_client):
 
 
 def test_site_name_setting(sample_index):
-    app = create_app({"index_dir": str(sample_index[0]), "site_name": "Digital.gov search", "service_url": "https://search.digital.gov/", "TESTING": True})
-    client = app.test_client()
-    page = soup(client.get("/search?q=forms"))
-    assert text(page.select_one(".site-name")) == "Digital.gov search"
-    assert page.title.string == "forms – Search | Digital.gov search"
-    # OpenSearch short names are at most 16 characters
-    assert b"<ShortName>Digital.gov sear</ShortName>" in client.get("/opensearch.xml").data
+    with open_app({"index_dir": str(sample_index[0]), "site_name": "Digital.gov search", "service_url": "https://search.digital.gov/"}) as app:
+        client = app.test_client()
+        page = soup(client.get("/search?q=forms"))
+        assert text(page.select_one(".site-name")) == "Digital.gov search"
+        assert page.title.string == "forms – Search | Digital.gov search"
+        # OpenSearch short names are at most 16 characters
+        assert b"<ShortName>Digital.gov sear</ShortName>" in client.get("/opensearch.xml").data

@@ -1,0 +1,66 @@
+"""index/vocabulary.py: totals updated run by run equal the totals computed at once."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+from searchsvc.index import vocabulary as v
+
+# few common words and many rare ones, so that runs bring new words and drop gone ones
+WORDS = ["open", "data", "mobile", "apps", "ünïcode", "u.s", "508"] + [f"w{n:03d}" for n in range(120)]
+
+
+def post(rng: random.Random, post_id: str) -> dict:
+    def text(k: int) -> str:
+        return " ".join(rng.choice(WORDS[:7] if rng.random() < 0.5 else WORDS) for _ in range(k))
+
+    return {"id": post_id, "title": text(rng.randint(0, 4)).title(), "summary": text(rng.randint(0, 6)), "body": text(rng.randint(0, 8)),
+            "url": f"https://example.gov/{post_id}/", "date_iso": f"2016-0{rng.randint(1, 3)}-0{rng.randint(1, 3)}T00:00:00"}
+
+
+def at_once(posts: dict) -> v.Totals:
+    tally = v.Tally()
+    for fields in posts.values():
+        tally.add(fields)
+    return v.combine(v.Totals(), tally)
+
+
+def as_lists(totals: v.Totals) -> dict:
+    return {name: (list(value) if isinstance(value, list) else np.asarray(value).tolist()) for name, value in vars(totals).items()}
+
+
+def test_runs_of_adds_changes_and_deletes_give_the_totals_of_a_full_build(tmp_path):
+    rng = random.Random(7)
+    posts: dict[str, dict] = {}
+    totals = v.Totals()
+    for run in range(40):
+        tally = v.Tally()
+        for _ in range(rng.randint(1, 6)):
+            post_id = f"p{rng.randint(0, 12)}"
+            if post_id in posts:
+                tally.remove(posts.pop(post_id))
+                if rng.random() < 0.5:
+                    continue  # deleted, else changed
+            posts[post_id] = post(rng, post_id)
+            tally.add(posts[post_id])
+        v.write(tmp_path, v.combine(totals, tally))
+        totals = v.read(tmp_path)  # each run starts from the stored file, as a reindex does
+        assert as_lists(totals) == as_lists(at_once(posts)), run
+    assert len(totals.title_ids) == len(posts)
+
+
+def test_what_the_totals_hold():
+    posts = {
+        "b.md": {"id": "b.md", "title": "Open Data", "summary": "open data apps", "body": "Data!", "url": "/b/", "date_iso": "2016-02-01T09:00:00"},
+        "a.md": {"id": "a.md", "title": "Mobile Apps", "summary": "", "body": "open", "url": "/a/", "date_iso": "2016-02-01T10:00:00"},
+        "c.md": {"id": "c.md", "title": "Zebra", "summary": "", "body": "", "url": "/c/", "date_iso": "2017-01-01T00:00:00"},
+    }
+    totals = at_once(posts)
+    assert dict(zip(totals.words, totals.df.tolist())) == {"apps": 2, "data": 1, "mobile": 1, "open": 2, "zebra": 1}
+    pairs = {(totals.words[c >> 32], totals.words[c & 0xFFFFFFFF]): n for c, n in zip(totals.pair_codes.tolist(), totals.pair_counts.tolist())}
+    assert pairs == {("open", "data"): 1, ("data", "apps"): 1, ("mobile", "apps"): 1}
+    # newest first; the same day by id
+    assert totals.title_texts == ["Zebra", "Mobile Apps", "Open Data"]
+    assert totals.title_days == ["2017-01-01", "2016-02-01", "2016-02-01"]
