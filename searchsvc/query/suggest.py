@@ -17,7 +17,7 @@ from __future__ import annotations
 import bisect
 import heapq
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -67,6 +67,11 @@ def _prefix_index(entries: list[tuple[str, ...]]) -> dict[str, np.ndarray]:
     return {prefix: np.array(numbers, dtype=np.int32) for prefix, numbers in index.items()}
 
 
+def _has(words: list[str], word: str) -> bool:
+    i = bisect.bisect_left(words, word)
+    return i < len(words) and words[i] == word
+
+
 def _prefix_range(sorted_words: list[str], prefix: str) -> tuple[int, int]:
     return bisect.bisect_left(sorted_words, prefix), bisect.bisect_left(sorted_words, prefix + "\U0010ffff")
 
@@ -107,6 +112,46 @@ class Titles(Sequence):
         return Title(text, lower, tuple(WORD.findall(lower)), self.urls[number], self.days[number])
 
 
+class WordCounts(Mapping):
+    """word -> posts, over the sorted word list and its counts (no dict of every word at load)."""
+
+    def __init__(self, words: list[str], counts: np.ndarray):
+        self.words, self.counts = words, counts
+
+    def __getitem__(self, word: str) -> int:
+        i = bisect.bisect_left(self.words, word)
+        if i < len(self.words) and self.words[i] == word:
+            return int(self.counts[i])
+        raise KeyError(word)
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __iter__(self):
+        return iter(self.words)
+
+
+class Buckets:
+    """(first letter, length) -> the words eligible as corrections; each list made when first asked for."""
+
+    def __init__(self, words: list[str], counts: np.ndarray):
+        self.words, self.counts = words, counts
+        self.lengths = np.fromiter(map(len, words), dtype=np.int32, count=len(words))
+        self._made: dict[tuple[str, int], list[str]] = {}
+
+    def get(self, key: tuple[str, int], default=()):
+        found = self._made.get(key)
+        if found is None:
+            letter, length = key
+            lo, hi = _prefix_range(self.words, letter)
+            where = lo + np.flatnonzero((self.lengths[lo:hi] == length) & (self.counts[lo:hi] >= MIN_CORRECTION_DF))
+            found = [w for w in map(self.words.__getitem__, where.tolist()) if w.isalpha()]
+            if len(self._made) > 4096:
+                self._made.clear()
+            self._made[key] = found
+        return found or default
+
+
 class Pairs:
     """Word -> following word -> posts, as sorted arrays of word numbers (numbers: places in ``words``, sorted).
 
@@ -142,11 +187,11 @@ class Pairs:
 
 @dataclass
 class Vocabulary:
-    df: dict[str, int]
+    df: Mapping[str, int]
     # sorted words, for prefix ranges
     sorted_words: list[str]
     # (first letter, length) -> words, for typo candidates
-    buckets: dict[tuple[str, int], list[str]]
+    buckets: Buckets
     titles: Sequence[Title]  # newest first, ties by post id
     tags: list[tuple[str, int, tuple[str, ...]]]  # display, count, words; most used first
     # word -> following word -> posts, from titles, summaries and tags, so a
@@ -245,33 +290,32 @@ def _build_from(gen, reader) -> Vocabulary:
 def _assemble(gen, totals: stored.Totals) -> Vocabulary:
     """The posts' totals and the generation's tag table -> the Vocabulary."""
     words = totals.words
-    df = dict(zip(words, np.asarray(totals.df).tolist()))
-    tags, tag_pairs = [], Counter()
+    counts = np.asarray(totals.df)
+    tags, tag_pairs, tag_only = [], Counter(), set()
     table = gen.postings.get("tags", {})
     display = gen.display.get("tags", {})
     for key, docs in table.items():
         value = display.get(key, key)
         tag_words = tuple(WORD.findall(value.lower()))
-        for w in tag_words:
-            df.setdefault(w, 1)  # a tag's words are vocabulary too
+        tag_only.update(tag_words)  # a tag's words are vocabulary too (1 post if no post has them)
         tags.append((value, len(docs), tag_words))
         for pair in zip(tag_words, tag_words[1:]):
             tag_pairs[pair] += len(docs)
     tags.sort(key=lambda t: (-t[1], t[0].lower()))
-    if len(df) > len(words):
-        # tag words the posts lack: the stored numbers are renumbered into the longer list
-        sorted_words = sorted(df)
-        where = np.array([bisect.bisect_left(sorted_words, w) for w in words], dtype=np.int64)
-        codes = np.asarray(totals.pair_codes)
-        pair_codes = where[codes >> 32] << 32 | where[codes & 0xFFFFFFFF]
-        tcodes = np.asarray(totals.title_words)
-        title_words = where[tcodes >> 32] << 32 | (tcodes & 0xFFFFFFFF)
-    else:
-        sorted_words, pair_codes, title_words = words, np.asarray(totals.pair_codes), np.asarray(totals.title_words)
-    buckets: dict[tuple[str, int], list[str]] = {}
-    for word in sorted_words:
-        if df[word] >= MIN_CORRECTION_DF and word.isalpha():
-            buckets.setdefault((word[0], len(word)), []).append(word)
+    extra = sorted(w for w in tag_only if not _has(words, w))
+    sorted_words, pair_codes, title_words = words, np.asarray(totals.pair_codes), np.asarray(totals.title_words)
+    if extra:
+        # the stored numbers are renumbered into the longer list
+        sorted_words = sorted(words + extra)  # two sorted runs: one merge
+        inserted = np.array([bisect.bisect_left(words, w) for w in extra], dtype=np.int64)
+        where = np.arange(len(words), dtype=np.int64) + np.searchsorted(inserted, np.arange(len(words)), side="right")
+        pair_codes = where[pair_codes >> 32] << 32 | where[pair_codes & 0xFFFFFFFF]
+        title_words = where[title_words >> 32] << 32 | (title_words & 0xFFFFFFFF)
+        merged = np.ones(len(sorted_words), dtype=np.int64)
+        merged[where] = counts
+        counts = merged
+    df = WordCounts(sorted_words, counts)
+    buckets = Buckets(sorted_words, counts)
     return Vocabulary(
         df,
         sorted_words,
