@@ -12,16 +12,16 @@ Whoosh's own path.  Nothing outside this module touches ``whoosh.filedb``,
    column once per segment (Whoosh read it once per posting: 4.56 -> 3.58 s
    for the corpus build), and writes or publishes segments built by
    several processes (``finish_segment``/``commit_segments``, with
-   ``_finalize_segment``/``_commit_toc``).  Test: tests/index/test_schema.py
+   ``_finalize_segment``/``_commit_toc``).  Test: tests/index/test_whoosh_internals.py
    compares every term's postings, lengths and stored fields with Whoosh's
    own writer.
 2. ``StemmedText``: the stemming chain (tokenizer, lower case, stop words,
    Porter) in one loop, emitting the Positions format's bytes itself
-   (analysis 2.4 -> 1.05 s on the corpus).  Test: tests/index/test_schema.py,
+   (analysis 2.4 -> 1.05 s on the corpus).  Test: tests/index/test_whoosh_internals.py,
    postings identical to Whoosh's on the sample posts and Hypothesis text.
 3. ``read_posting``: a term's postings a block at a time from the W3 block
    matcher's arrays (``_read_weights``/``_data``/``_next_block``): a common
-   word at 100,000 posts 75 -> 38 ms.  Test: tests/system/test_perf_contracts.py,
+   word at 100,000 posts 75 -> 38 ms.  Test: tests/index/test_whoosh_internals.py,
    equal to ``items_as("weight")`` on the corpus and with deletions.
 4. ``install_mapped_buffers``: compound segment parts read through the
    mmap instead of a private copy per process (a worker at 100,000 posts:
@@ -141,7 +141,7 @@ class StemmedText(fields.TEXT):
     lower case, stop words, stemmer) and then groups the tokens by word:
     about half of building the index (profiled on the real corpus).  The
     loop below does the same steps in the same order, so the postings are
-    identical (tests/system/test_perf_contracts.py compares them on the sample
+    identical (tests/index/test_whoosh_internals.py compares them on the sample
     posts); any other analyzer, or a call with options (query time,
     highlighting), goes through Whoosh's own code.
     """
