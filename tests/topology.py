@@ -92,6 +92,9 @@ class Cluster:
     def __enter__(self):
         if os.geteuid() != 0:
             pytest.skip("the topology test creates network namespaces: run it as root")
+        if shutil.which("ip") is None:
+            pytest.skip("no ip: install Debian's iproute2 package (.ci/run does)")
+        remove_abandoned()
         probe = ip("netns", "add", f"{self.tag}probe", check=False)
         if probe.returncode != 0:
             pytest.skip(f"ip netns add was refused here: {probe.stderr.strip()}")
@@ -243,6 +246,14 @@ class Cluster:
         for veth in self.veths:
             ip("link", "del", veth, check=False)  # gone with its namespace already, normally
         shutil.rmtree(self.work, ignore_errors=True)
+
+
+def remove_abandoned() -> None:
+    """Namespaces of an earlier run that was killed before its ``finally`` (its pid is gone)."""
+    for line in ip("netns", "list", check=False).stdout.splitlines():
+        found = re.match(r"st(\d+)h\d+\b", line)
+        if found and not Path(f"/proc/{found.group(1)}").exists():
+            ip("netns", "del", found.group(0), check=False)  # its veth pair goes with it
 
 
 def _kill_session(session: int) -> None:

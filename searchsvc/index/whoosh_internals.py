@@ -196,28 +196,35 @@ _TOKENISED: dict[int, tuple[str, list[str]]] = {}
 
 
 def lower_words(value: str) -> list[str]:
-    """``WORD.findall(value.lower())``; for an ASCII string, kept for its indexing (``_index_stemmed``)."""
-    words = _WORDS.findall(value.lower())
-    if value.isascii():
-        if len(_TOKENISED) >= 8:  # a string tallied but never indexed (a removed post's) is not kept long
-            _TOKENISED.clear()
-        _TOKENISED[id(value)] = (value, words)
+    """``WORD.findall(value.lower())``, kept for the indexing of this very string (``_index_stemmed``).
+
+    Without "İ" (the one letter whose lower case is two characters, the
+    second no word character), finding the words before or after lower-casing
+    gives the same list, so the indexer's own way is used for both.
+    """
+    if "\u0130" in value:
+        return _WORDS.findall(value.lower())
+    words = _lowered_words(value)
+    if len(_TOKENISED) >= 8:  # a string tallied but never indexed (a removed post's) is not kept long
+        _TOKENISED.clear()
+    _TOKENISED[id(value)] = (value, words)
     return words
+
+
+def _lowered_words(value: str) -> list[str]:
+    if value.isascii():
+        return _WORDS.findall(value.lower())
+    # Words are found before lower-casing, as Whoosh does ("İ" lowers to
+    # "i" and a combining dot, which is no word character); they are
+    # lowered in one call, NUL-separated, which keeps a word's end its
+    # own (a final sigma stays final).
+    words = _WORDS.findall(value)
+    return "\0".join(words).lower().split("\0") if words else words
 
 
 def _index_stemmed(value: str, stops, fmt):
     given = _TOKENISED.pop(id(value), None)
-    if given is not None and given[0] is value:
-        words = given[1]  # what the ASCII branch below would find
-    elif value.isascii():
-        words = _WORDS.findall(value.lower())
-    else:
-        # Words are found before lower-casing, as Whoosh does ("İ" lowers to
-        # "i" and a combining dot, which is no word character); they are
-        # lowered in one call, NUL-separated, which keeps a word's end its
-        # own (a final sigma stays final).
-        words = _WORDS.findall(value)
-        words = "\0".join(words).lower().split("\0") if words else words
+    words = given[1] if given is not None and given[0] is value else _lowered_words(value)
     first = 0
     while first < len(words) and words[first] in stops:
         first += 1

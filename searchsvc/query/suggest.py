@@ -1,11 +1,14 @@
 """The index's own vocabulary: type-ahead, typo candidates, did-you-mean words.
 
 Every word of the posts as written (lower-cased, not stemmed) with the number
-of posts holding it, the titles and the tag values, read once per generation
-from the stored fields (about half a second for 1,500 posts) and kept with
-the generation, so nothing here touches posting lists at query time.  An
-unstemmed index field would give the same vocabulary but doubled the time of
-a full reindex (measured: 9.6 -> 22.4 s on the real corpus).
+of posts holding it, the word pairs of titles and summaries, the titles and
+the tag values, kept with the generation, so nothing here touches posting
+lists at query time.  The posts' part is computed at reindex time and stored
+in the generation (index/vocabulary.py); a worker maps that file and adds
+the tags from the generation's facet table.  A generation built before the
+file existed is read from its stored fields instead (half a minute at
+100,000 posts).  An unstemmed index field would give the same vocabulary but
+doubled the time of a full reindex (measured: 9.6 -> 22.4 s on the real corpus).
 
 Typo candidates come from rapidfuzz's C Levenshtein over the words that
 share the first letter and roughly the length, a bounded list, rather than
@@ -240,8 +243,8 @@ class Vocabulary:
 
 
 # A request waits this long for a vocabulary under construction, then goes
-# on without typo corrections or type-ahead (at 100,000 posts the build takes
-# half a minute; a web worker blocked that long is killed by gunicorn's
+# on without typo corrections or type-ahead (at 100,000 posts, a generation
+# without the stored file takes half a minute to read; a web worker blocked that long is killed by gunicorn's
 # 30 s timeout, and its successor starts the build over).
 REQUEST_WAIT_SECONDS = 5.0
 

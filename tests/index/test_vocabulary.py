@@ -64,3 +64,11 @@ def test_what_the_totals_hold():
     # newest first; the same day by id
     assert totals.title_texts == ["Zebra", "Mobile Apps", "Open Data"]
     assert totals.title_days == ["2017-01-01", "2016-02-01", "2016-02-01"]
+
+
+def test_the_words_shared_with_the_indexer_are_the_words_of_the_lowered_text():
+    from searchsvc.index.whoosh_internals import lower_words
+    from searchsvc.words import WORD
+
+    for text in ["İstanbul İZMİR", "ΟΔΟΣ ΣΟΦΙΑΣ; Σ.", "Naïve CAFÉ—U.S. Web’s 508", "ǅungla ǈ ǋ", "ﬁle Straße ẞ", "KELVIN K ΩMEGA"]:
+        assert lower_words(text) == WORD.findall(text.lower()), text

@@ -165,16 +165,16 @@ def test_killing_a_host_loses_no_request_and_it_rejoins_serving_the_current_gene
     lines = cluster.log_lines()
     retried = [line for line in lines[mark:] if re.search(r'up="[^"]*, ', line)]
     rejoined = upstreams(lines[back:]).get(cluster.addresses[0], 0)
-    print(f"\n{describe('failover', r)}\nhost 0 killed {killed - started:.1f} s in, refusing after {gone_after:.2f} s, "
-          f"restarted {seconds * 0.5:.0f} s in; {len(retried)} requests retried on another host; host 0 answered {rejoined} after its restart")
     errors = cluster.upstream_errors()
-    print("nginx's errors on the hosts: " + json.dumps(errors, indent=1))
     # Every failure before the answer began (refused, reset, closed while
     # nginx waited for the header) was retried on another host: no 502, no
     # timeout.  An answer whose header nginx had already passed on when its
     # host died ("... while reading upstream") cannot be retried; the client
     # sees its connection closed, at most once per worker of the dead host.
     mid_answer = sum(n for message, n in errors.items() if message.endswith("while reading upstream"))
+    print(f"\n{describe('failover', r)}\nhost 0 killed {killed - started:.1f} s in, refusing after {gone_after:.2f} s, "
+          f"restarted {seconds * 0.5:.0f} s in; {len(retried)} requests retried on another host; {mid_answer} answers cut off "
+          f"after nginx had passed on their header; host 0 answered {rejoined} after its restart\nnginx's errors on the hosts: {errors}")
     assert (r["status"], r["connect"], r["write"], r["timeout"]) == (0, 0, 0, 0), r
     assert r["read"] <= min(mid_answer, 2), (r, errors)
     assert rejoined > 0 and cluster.generation(0) == newer
