@@ -7,6 +7,8 @@ the share is counted against when no proxy is trusted.
 
 from __future__ import annotations
 
+import pytest
+
 import http.client
 import json
 import os
@@ -26,6 +28,7 @@ def get(port: int, path: str, address: str) -> tuple[int, dict, bytes]:
         conn.close()
 
 
+@pytest.mark.slow  # a real gunicorn server
 def test_a_client_past_its_share_is_refused_and_another_is_served(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEARCHSVC_")}
     # a thousandth of a CPU second a second: the sample's searches use it up within a few
