@@ -8,6 +8,7 @@ A test that needs nginx skips when it is not installed (.ci/run installs it).
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -124,20 +125,42 @@ def nginx(recipe: str, tmp: Path, app_port: int, site_files: dict[str, str] | No
         shutil.rmtree(work, ignore_errors=True)
 
 
+def unit_gunicorn_options() -> list[str]:
+    """The gunicorn options of the web unit's ExecStart= (docs/deploy/searchsvc.service), without --bind."""
+    (line,) = [l.split("=", 1)[1] for l in (DEPLOY / "searchsvc.service").read_text().splitlines() if l.startswith("ExecStart=")]
+    argv = shlex.split(line)
+    assert argv[0].endswith("/gunicorn") and argv[-1] == "searchsvc.wsgi:app", line
+    options = argv[1:-1]
+    at = options.index("--bind")
+    return options[:at] + options[at + 2:]
+
+
+def unit_environment(*names: str) -> dict[str, str]:
+    """The web unit's Environment= values of the settings ``names`` (lower case, as gunicorn_app takes them)."""
+    found = {}
+    for line in (DEPLOY / "searchsvc.service").read_text().splitlines():
+        key, _, value = line.removeprefix("Environment=").partition("=")
+        if line.startswith("Environment=SEARCHSVC_") and key.removeprefix("SEARCHSVC_").lower() in names:
+            found[key.removeprefix("SEARCHSVC_").lower()] = value
+    assert sorted(found) == sorted(names), found
+    return found
+
+
 @contextmanager
-def gunicorn_app(index_dir: Path, cwd: Path, workers: int = 2, **settings):
-    """``gunicorn -w N searchsvc.wsgi:app`` started from ``cwd`` (not the checkout)."""
+def gunicorn_app(index_dir: Path, cwd: Path, **settings):
+    """gunicorn on ``searchsvc.wsgi:app`` with the systemd unit's options, started from ``cwd`` (not the checkout)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEARCHSVC_")}
     env["SEARCHSVC_INDEX_DIR"] = str(index_dir)
     for name, value in settings.items():
         env[f"SEARCHSVC_{name.upper()}"] = str(value)
     # Not the checkout on sys.path: the package as installed, as on a server.
     env.pop("PYTHONPATH", None)
-    argv = lambda port: [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "30", "searchsvc.wsgi:app"]  # noqa: E731
+    options = unit_gunicorn_options()
+    argv = lambda port: [sys.executable, "-m", "gunicorn", *options, "--bind", f"127.0.0.1:{port}", "searchsvc.wsgi:app"]  # noqa: E731
     cwd.mkdir(parents=True, exist_ok=True)
     with running_server(argv, cwd / "gunicorn.log", env=env, cwd=cwd) as (base, proc):
         proc.port = int(base.rsplit(":", 1)[1])
         yield base, proc
 
 
-__all__ = ["DEPLOY", "gunicorn_app", "needs_nginx", "nginx", "shipped_config", "wait_for"]
+__all__ = ["DEPLOY", "gunicorn_app", "unit_environment", "unit_gunicorn_options", "needs_nginx", "nginx", "shipped_config", "wait_for"]

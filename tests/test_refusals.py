@@ -36,6 +36,7 @@ def test_serve_on_a_group_writable_index_is_one_line(group_writable_index):
     assert done.stderr == f"searchsvc serve: index directory {group_writable_index} {REFUSED}{group_writable_index}\n"
 
 
+@pytest.mark.slow  # a real gunicorn server
 def test_gunicorn_on_a_group_writable_index_says_it_without_a_traceback(group_writable_index):
     done = run([sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{free_port()}", "wsgi:app"], SEARCHSVC_INDEX_DIR=str(group_writable_index))
     assert done.returncode != 0
@@ -50,6 +51,7 @@ def test_a_bad_setting_is_one_line_naming_it(command, tmp_path):
     assert done.stderr == f"searchsvc {command[0]}: SEARCHSVC_MAX_PER_PAGE (setting max_per_page): expected a whole number, got 'lots'\n"
 
 
+@pytest.mark.slow  # a real gunicorn server
 def test_gunicorn_with_a_bad_setting_says_it_without_a_traceback(tmp_path):
     done = run([sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{free_port()}", "wsgi:app"], SEARCHSVC_INDEX_DIR=str(tmp_path), SEARCHSVC_MAX_PER_PAGE="lots")
     assert done.returncode != 0

@@ -51,6 +51,25 @@ def _charged_time() -> float:
     return time.thread_time() - getattr(_uncharged, "seconds", 0.0)
 
 
+_checkpoint = threading.local()
+
+
+@contextmanager
+def on_expensive(seconds: float, callback):
+    """Call ``callback()`` once, from inside this thread's search, when it has spent ``seconds`` of charged CPU.
+
+    The web layer's fair sharing (web/cpu_share.py) moves a search that
+    turns out expensive to the worker's one place for those, or stops it
+    (the callback raises): nothing tells an expensive query from a cheap one
+    before it runs.
+    """
+    _checkpoint.at, _checkpoint.callback = _charged_time() + seconds, callback
+    try:
+        yield
+    finally:
+        _checkpoint.callback = None
+
+
 class Deadline:
     """A request's CPU-time limit (``query_time_limit_ms``; 0: none) and whether it cut anything."""
 
@@ -61,6 +80,10 @@ class Deadline:
 
     def expired(self) -> bool:
         """True once the limit has passed; the caller then stops and the answer is marked truncated."""
+        callback = getattr(_checkpoint, "callback", None)
+        if callback is not None and _charged_time() > _checkpoint.at:
+            _checkpoint.callback = None
+            callback()
         if self.limit > 0 and _charged_time() - self.started > self.limit:
             self.truncated = True
             return True

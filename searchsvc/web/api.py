@@ -137,8 +137,9 @@ def live_provenance():
 
 @bp.after_app_request
 def generation_header(response):
-    """Every search answer names the generation that made it: nginx keys its
-    cache on it (docs/deploy/nginx-cluster.conf) and a client can see a switch."""
+    """Every search answer names the generation that made it, so a client can
+    see a switch and nginx logs it (docs/deploy/nginx-cluster.conf: its cache
+    cannot key on it, known only from the answer, so entries live 1 s)."""
     if request.path == "/search.json" and response.status_code == 200:
         number = g.get("searchsvc_generation")  # the one that answered: a fallback's, when the live one is damaged
         if number is None:

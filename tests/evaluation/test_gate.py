@@ -5,6 +5,8 @@ answering; within the margin, or first of all, the generation is published."""
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import os
 import subprocess
@@ -33,6 +35,7 @@ def top_title(index_dir, q: str) -> str:
     return json.loads(out.stdout)["results"][0]["title"]
 
 
+@pytest.mark.slow  # three real reindex commands
 def test_the_gate_keeps_the_live_generation_when_the_judged_answers_break(tmp_path):
     site, index_dir, judged = tmp_path / "site", tmp_path / "index", tmp_path / "judged.yml"
     judged.write_text(JUDGED, encoding="utf-8")

@@ -78,6 +78,7 @@ def answers(index_dir: Path, numbers) -> dict[int, object]:
     return found
 
 
+@pytest.mark.slow  # fault injection: real reindex commands over damaged files
 def test_a_plain_reindex_rebuilds_a_damaged_live_generation_instead_of_linking_it(copy):
     site, index_dir = copy
     overwrite_inside(largest_segment(index_dir / "gen-000002"))
@@ -98,6 +99,7 @@ def test_a_plain_reindex_rebuilds_a_damaged_live_generation_instead_of_linking_i
     assert "content differs from its recorded checksum" in store.read_json(evidence / store.DAMAGED)["problems"][0]
 
 
+@pytest.mark.slow  # fault injection: real reindex commands over damaged files
 def test_a_full_rebuild_after_a_truncation_keeps_the_good_generation_as_fallback(copy):
     site, index_dir = copy
     segment = largest_segment(index_dir / "gen-000002")

@@ -145,7 +145,7 @@ def summary(label: str, results: list[tuple[int | None, float, float]]) -> str:
 def app(corpus_index, tmp_path_factory):
     index_dir, _ = corpus_index
     cwd = tmp_path_factory.mktemp("slow-clients")
-    with gunicorn_app(index_dir, cwd=cwd, workers=2, trusted_proxy_hops=1) as (_, proc):
+    with gunicorn_app(index_dir, cwd=cwd, trusted_proxy_hops=1) as (_, proc):
         yield proc
 
 

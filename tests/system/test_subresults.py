@@ -47,6 +47,7 @@ def _check_anchors(answers: dict, pages: dict[str, str]) -> int:
     return checked
 
 
+@pytest.mark.slow  # the real hugo and gunicorn
 @pytest.mark.skipif(shutil.which("hugo") is None, reason="hugo is not installed")
 def test_hugo_guide_sub_results_land_on_hugos_heading_ids(tmp_path):
     pages = long_guides.hugo_site(tmp_path / "site")
@@ -69,6 +70,7 @@ def test_hugo_guide_sub_results_land_on_hugos_heading_ids(tmp_path):
     assert _check_anchors(answers, pages) == 7  # 3 + 1 + 1 + 2 ("accessibility")
 
 
+@pytest.mark.slow  # the real jekyll and gunicorn
 @pytest.mark.skipif(shutil.which("jekyll") is None, reason="jekyll is not installed")
 def test_jekyll_guide_sub_results_land_on_kramdowns_heading_ids(tmp_path):
     pages = long_guides.jekyll_site(tmp_path / "site")

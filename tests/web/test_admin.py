@@ -125,6 +125,7 @@ def test_failed_task_says_why(site_index, admin_client):
     assert client.get("/healthz").get_json()["generation"] == 1
 
 
+@pytest.mark.slow  # gunicorn workers and real reindexes
 def test_one_run_at_a_time_across_workers_and_no_request_fails(tmp_path):
     """Two gunicorn workers; concurrent POSTs: exactly one 202, the rest 409
     at once; a staff `searchsvc reindex` meanwhile exits 75; searches

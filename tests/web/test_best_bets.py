@@ -4,6 +4,8 @@ their dates; an unsafe link is never served."""
 
 from __future__ import annotations
 
+import pytest
+
 import shutil
 import textwrap
 from urllib.parse import quote
@@ -31,6 +33,7 @@ STANDARDS = {
 OMB_LINK = {"title": "Office of Management and Budget", "url": "https://www.whitehouse.gov/omb/", "description": "The office's site", "id": None}
 
 
+@pytest.mark.slow  # a real gunicorn server
 def test_best_bets_for_the_query_its_synonyms_and_dates(tmp_path):
     site = tmp_path / "site"
     shutil.copytree(SAMPLE, site)

@@ -3,6 +3,8 @@ with feedparser, the feed parser readers are built on."""
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import re
 import subprocess
@@ -32,6 +34,7 @@ def fetch(url: str) -> tuple[int, dict, bytes]:
         return exc.code, dict(exc.headers), exc.read()
 
 
+@pytest.mark.slow  # a real searchsvc serve and a reindex
 def test_a_feed_of_new_posts_tagged_omb_is_valid_atom_newest_first_with_stable_ids(served):
     base, index_dir = served
     status, headers, body = fetch(base + "/search.atom?tags=OMB&sort=relevance")
@@ -54,6 +57,7 @@ def test_a_feed_of_new_posts_tagged_omb_is_valid_atom_newest_first_with_stable_i
     assert again == body
 
 
+@pytest.mark.slow  # a real searchsvc serve
 def test_the_results_page_links_its_feed_and_a_query_feed_keeps_the_query(served):
     base, _ = served
     page = fetch(base + "/search?q=customer+experience&tags=OMB")[2].decode()

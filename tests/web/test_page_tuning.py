@@ -5,6 +5,8 @@ the file's name and the rest of the page is indexed."""
 
 from __future__ import annotations
 
+import pytest
+
 import os
 import subprocess
 import sys
@@ -26,6 +28,7 @@ def search(port: int, q: str) -> dict:
     return data
 
 
+@pytest.mark.slow  # a real gunicorn server
 def test_boost_keywords_best_bets_and_exclude_from_front_matter(tmp_path):
     site = tmp_path / "site"
     write_post(site, "posts/tax-forms.md", "title: Tax season\ndate: 2017-01-01\n"

@@ -4,6 +4,8 @@ no reindex, an unsafe URL is never served."""
 
 from __future__ import annotations
 
+import pytest
+
 import os
 import shutil
 import time
@@ -13,6 +15,7 @@ from ..conftest import SAMPLE, build, load_budget
 from ..liveserver import gunicorn, request
 
 
+@pytest.mark.slow  # a real gunicorn server
 def test_routes_from_the_site_folder_redirect_and_apply_an_edit_within_a_second(tmp_path):
     site = tmp_path / "site"
     shutil.copytree(SAMPLE, site)

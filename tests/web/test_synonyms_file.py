@@ -4,6 +4,8 @@ with no reindex, an invalid entry named with its line by reindex and /healthz.""
 
 from __future__ import annotations
 
+import pytest
+
 import os
 import shutil
 import subprocess
@@ -28,6 +30,7 @@ def titles(port: int, q: str) -> list[str]:
     return [hit["title"] for hit in data["results"]]
 
 
+@pytest.mark.slow  # a real gunicorn server
 def test_editors_synonyms_apply_both_ways_one_way_and_live(tmp_path):
     site = tmp_path / "site"
     shutil.copytree(SAMPLE, site)

@@ -113,6 +113,7 @@ def test_real_posts_as_a_jekyll_site(tmp_path, corpus):
     compare(tmp_path, corpus)
 
 
+@pytest.mark.slow  # the real jekyll
 def test_local_zone_when_the_config_names_none(tmp_path, monkeypatch):
     """No ``timezone:``: dates are read in the process's zone, as Jekyll's Time.parse does."""
     oracle.require_jekyll()
@@ -293,6 +294,7 @@ def test_invalid_config_names_file_and_line(tmp_path, name, text, message):
     assert str(caught.value).startswith(message)
 
 
+@pytest.mark.slow  # the real jekyll
 def test_jekyll_stops_on_the_same_configs(tmp_path):
     oracle.require_jekyll()
     for text in ("title: x\nexclude: node_modules\n", "permalink: /:year/:nope/\n", "title: x\nexclude: [a\nurl: b\n"):
