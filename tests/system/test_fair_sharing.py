@@ -7,8 +7,10 @@ one of finding F1.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
+import threading
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -52,3 +54,49 @@ def test_searches_beyond_the_workers_places_answer_503_with_retry_after(corpus_i
         # the place is given back: a search afterwards is answered
         status, headers, body = _get(base + "/search.json?q=customer+experience")
         assert status == 200 and body["total"] > 0 and "Retry-After" not in headers
+
+
+def _get_from(port: int, path: str, address: str) -> tuple[int, dict, dict]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120, source_address=(address, 0))
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), json.loads(response.read())
+    finally:
+        conn.close()
+
+
+@pytest.mark.slow
+def test_expensive_searches_take_turns_on_the_spare_time_and_normal_ones_do_not_wait(corpus_index, tmp_path):
+    """client_cpu_ms: a search that passes 50 ms of CPU runs only on the worker's
+    spare time, one at a time; expensive ones at once from new addresses: one
+    answered, the others stopped with 429; a normal search meanwhile is answered."""
+    index_dir, _ = corpus_index
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEARCHSVC_")}
+    env.update(SEARCHSVC_CLIENT_CPU_MS="1000", SEARCHSVC_CLIENT_CPU_BURST_MS="1000")  # every address well within its share
+    argv = lambda port: [searchsvc_exe(), "serve", "--index", str(index_dir), "--port", str(port)]  # noqa: E731
+    with running_server(argv, tmp_path / "serve.log", env=env) as (base, _):
+        port = int(base.rsplit(":", 1)[1])
+        _get_from(port, "/search.json?q=warmup", "127.0.0.20")  # the typo vocabulary, built once
+        refused = None
+        for round_ in range(10):  # until two overlapped
+            addresses = [f"127.0.1.{round_ * 4 + k + 1}" for k in range(4)]  # new each round: nothing known of them
+            barrier = threading.Barrier(len(addresses))
+
+            def at_once(k):
+                barrier.wait()
+                return _get_from(port, f"/search.json?q={PREFIXES[k]}*+{PREFIXES[k + 4]}*&page={round_ + 1}", addresses[k])
+
+            with ThreadPoolExecutor(len(addresses)) as pool:
+                answers = list(pool.map(at_once, range(len(addresses))))
+            statuses = sorted(status for status, _, _ in answers)
+            if 429 in statuses:
+                refused = next(a for a in answers if a[0] == 429)
+                assert 200 in statuses, statuses
+                break
+        normal = _get_from(port, "/search.json?q=customer+experience", "127.0.0.21")
+    assert refused is not None, "four expensive searches at once were all answered, ten times"
+    status, headers, body = refused
+    assert int(headers["Retry-After"]) >= 1 and body["status"] == 429
+    assert body["error"].startswith("this search costs more than 50 CPU ms and the service is busy with others like it")
+    assert normal[0] == 200 and normal[2]["total"] > 0
