@@ -133,25 +133,55 @@ def _numbering(words: list[str], wanted: int):
     return lambda w: bisect.bisect_left(words, w)
 
 
+def _merge_sorted(codes: np.ndarray, counts: np.ndarray, more: np.ndarray, more_counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted unique ``codes`` plus some more (summed where equal), still sorted; an np.unique of the whole was most of a one-post run."""
+    if len(more) == 0:
+        return codes, counts
+    more, inverse = np.unique(more, return_inverse=True)
+    more_counts = np.bincount(inverse.ravel(), weights=more_counts, minlength=len(more)).astype(np.int64)
+    at = np.searchsorted(codes, more)
+    found = at < len(codes)
+    found[found] = codes[at[found]] == more[found]
+    counts = counts.copy()
+    np.add.at(counts, at[found], more_counts[found])
+    return np.insert(codes, at[~found], more[~found]), np.insert(counts, at[~found], more_counts[~found])
+
+
 def _pairs(old: Totals, renumber: np.ndarray, tally: Tally, number) -> tuple[np.ndarray, np.ndarray]:
-    # A word that went has number -1; its pairs went with it (their counts sum to 0).
-    parts, weights = [], []
-    if len(old.pair_codes):
-        old_codes = np.asarray(old.pair_codes)
-        parts.append(renumber[old_codes >> 32] << 32 | (renumber[old_codes & 0xFFFFFFFF] & 0xFFFFFFFF))
-        weights.append(np.asarray(old.pair_counts, dtype=np.int64))
+    # A pair whose word went had all its posts taken away: it is dropped on
+    # both sides.  Word numbers only grow, so renumbered codes stay sorted.
+    old_codes = np.asarray(old.pair_codes)
+    first, second = renumber[old_codes >> 32], renumber[old_codes & 0xFFFFFFFF]
+    alive = (first >= 0) & (second >= 0)
+    codes, counts = first[alive] << 32 | second[alive], np.asarray(old.pair_counts, dtype=np.int64)[alive]
     changed = [(pair, n) for pair, n in tally.pairs.items() if n]
-    if changed:
-        flat = np.array([number(w) for pair, _ in changed for w in pair], dtype=np.int64).reshape(-1, 2)
-        parts.append(flat[:, 0] << 32 | (flat[:, 1] & 0xFFFFFFFF))
-        weights.append(np.array([n for _, n in changed], dtype=np.int64))
-    if not parts:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    codes = np.concatenate(parts)
-    unique, inverse = np.unique(codes, return_inverse=True)
-    counts = np.bincount(inverse.ravel(), weights=np.concatenate(weights), minlength=len(unique)).astype(np.int64)
-    keep = (counts > 0) & (unique >= 0)
-    return unique[keep], counts[keep]
+    flat = np.array([number(w) for pair, _ in changed for w in pair], dtype=np.int64).reshape(-1, 2)
+    live = (flat[:, 0] >= 0) & (flat[:, 1] >= 0)
+    more = flat[live, 0] << 32 | flat[live, 1]
+    codes, counts = _merge_sorted(codes, counts, more, np.array([n for _, n in changed], dtype=np.float64)[live])
+    keep = counts > 0
+    return codes[keep], counts[keep]
+
+
+def _newest_first(days: list[str], ids: list[str], kept: int) -> list[int]:
+    """Entries (the first ``kept`` already in order) by day, newest first, then by id."""
+    if (len(days) - kept) * 32 > kept:
+        order = sorted(range(len(ids)), key=ids.__getitem__)
+        order.sort(key=days.__getitem__, reverse=True)  # stable: ties stay by id
+        return order
+    order = list(range(kept))
+    for entry in sorted(range(kept, len(ids)), key=ids.__getitem__):
+        day, post = days[entry], ids[entry]
+        lo, hi = 0, len(order)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            other = order[mid]
+            if days[other] > day or (days[other] == day and ids[other] < post):
+                lo = mid + 1
+            else:
+                hi = mid
+        order.insert(lo, entry)
+    return order
 
 
 def _titles(out: Totals, old: Totals, renumber: np.ndarray, tally: Tally, number) -> None:
@@ -162,26 +192,23 @@ def _titles(out: Totals, old: Totals, renumber: np.ndarray, tally: Tally, number
     texts = [old.title_texts[i] for i in kept] + [tally.titles[i][0] for i in added]
     urls = [old.title_urls[i] for i in kept] + [tally.titles[i][1] for i in added]
     days = [old.title_days[i] for i in kept] + [tally.titles[i][2] for i in added]
-    order = sorted(range(len(ids)), key=ids.__getitem__)
-    order.sort(key=days.__getitem__, reverse=True)  # stable: ties stay by id
+    order = _newest_first(days, ids, len(kept))
     out.title_ids, out.title_texts = [ids[i] for i in order], [texts[i] for i in order]
     out.title_urls, out.title_days = [urls[i] for i in order], [days[i] for i in order]
     place = np.empty(len(order), dtype=np.int64)
     place[np.array(order, dtype=np.int64)] = np.arange(len(order))  # entry -> its place in the new order
-    parts = []
     old_codes = np.asarray(old.title_words)
-    if len(old_codes) and kept:
-        old_place = np.full(len(old.title_ids), -1, dtype=np.int64)
-        old_place[np.array(kept, dtype=np.int64)] = place[: len(kept)]
-        titles = old_place[old_codes & 0xFFFFFFFF]
-        words = renumber[old_codes >> 32]
-        alive = titles >= 0
-        parts.append(words[alive] << 32 | titles[alive])
+    old_place = np.full(len(old.title_ids), -1, dtype=np.int64)
+    old_place[np.array(kept, dtype=np.int64)] = place[: len(kept)]
+    # kept titles keep their relative order and words their order: still sorted
+    titles = old_place[old_codes & 0xFFFFFFFF]
+    alive = titles >= 0
+    codes = renumber[old_codes >> 32][alive] << 32 | titles[alive]
     new_codes = [
         number(w) << 32 | int(place[len(kept) + j]) for j, post in enumerate(added) for w in set(WORD.findall(tally.titles[post][0].lower()))
     ]
-    parts.append(np.array(new_codes, dtype=np.int64))
-    out.title_words = np.unique(np.concatenate(parts))
+    more = np.array(new_codes, dtype=np.int64)
+    out.title_words, _ = _merge_sorted(codes, np.zeros(len(codes), dtype=np.int64), more, np.zeros(len(more)))
 
 
 # --- the file -----------------------------------------------------------

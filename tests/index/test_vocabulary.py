@@ -72,3 +72,23 @@ def test_the_words_shared_with_the_indexer_are_the_words_of_the_lowered_text():
 
     for text in ["İstanbul İZMİR", "ΟΔΟΣ ΣΟΦΙΑΣ; Σ.", "Naïve CAFÉ—U.S. Web’s 508", "ǅungla ǈ ǋ", "ﬁle Straße ẞ", "KELVIN K ΩMEGA"]:
         assert lower_words(text) == WORD.findall(text.lower()), text
+
+
+def test_a_few_changes_among_many_posts_give_the_totals_of_a_full_build(tmp_path):
+    """Few changes among many titles take the insertion path (no re-sort of every title)."""
+    rng = random.Random(11)
+    posts = {f"p{n:03d}": post(rng, f"p{n:03d}") for n in range(300)}
+    totals = at_once(posts)
+    for run in range(12):
+        tally = v.Tally()
+        for _ in range(rng.randint(1, 4)):
+            post_id = f"p{rng.randint(0, 320):03d}"
+            if post_id in posts:
+                tally.remove(posts.pop(post_id))
+                if rng.random() < 0.3:
+                    continue
+            posts[post_id] = post(rng, post_id)
+            tally.add(posts[post_id])
+        v.write(tmp_path, v.combine(totals, tally))
+        totals = v.read(tmp_path)
+        assert as_lists(totals) == as_lists(at_once(posts)), run
