@@ -98,7 +98,9 @@ def _reindex_locked(content_dir, index_dir, settings, full, progress_start, work
         if leftovers:
             notices.append(f"removed {len(leftovers)} unfinished build(s) left by an interrupted reindex: {', '.join(leftovers)}")
         verifier = integrity.Verifier()
+        scan_started_ns = time.time_ns()
         plan = plan_changes(site, index_dir, settings, full, verifier)
+        plan.scan_started_ns = scan_started_ns
         plan.notices[:0] = notices
         progress = progress_start(len(plan.jobs)) if progress_start else None
         changes = Changes(plan)
@@ -135,6 +137,8 @@ class ChangePlan:
     unchanged: list[str]
     removed: list[str]  # ids indexed in the live generation whose files are gone
     notices: list[str] = field(default_factory=list)
+    # When the scan began (wall clock): a post modified after it may not be in this generation.
+    scan_started_ns: int = 0
 
 
 def plan_changes(site: Site, index_dir: Path, settings: Mapping[str, Any], full: bool, verifier=None) -> ChangePlan:
@@ -412,7 +416,7 @@ def write_metadata(building: Path, number: int, plan: ChangePlan, changes: Chang
             "full": plan.full,
             "files": whoosh_files(building),
             "checksums": integrity.record(building, None if plan.full else plan.live_dir),
-            **provenance.at_build(plan.site.root, changes.files),
+            **provenance.at_build(plan.site.root, plan.scan_started_ns),
         },
     )
 
