@@ -133,6 +133,8 @@ def run_reindex(conf: dict, full: bool, quiet: bool, verbose: bool = False, allo
 def _report_settings_problems(folder: Path) -> None:
     """The editors' settings files' invalid entries, as check-settings lists them
     (they never fail the reindex: the rest of the settings apply)."""
+    if not folder.is_dir():
+        return  # nothing configured; and the YAML parser is not imported
     from .editorial.files import load
 
     for problem in load(folder).problems:
