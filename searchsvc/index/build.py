@@ -96,7 +96,9 @@ def _reindex_locked(content_dir, index_dir, settings, full, progress_start, work
         if leftovers:
             notices.append(f"removed {len(leftovers)} unfinished build(s) left by an interrupted reindex: {', '.join(leftovers)}")
         verifier = integrity.Verifier(trust_stamps=True)  # (stamps: integrity's docstring)
+        scan_started_ns = time.time_ns()
         plan = plan_changes(site, index_dir, settings, full, verifier)
+        plan.scan_started_ns = scan_started_ns
         plan.notices[:0] = notices
         progress = progress_start(len(plan.jobs)) if progress_start else None
         changes = Changes(plan)
@@ -239,7 +241,7 @@ def write_metadata(building: Path, number: int, plan: ChangePlan, changes: Chang
             "full": plan.full,
             "files": whoosh_files(building),
             "checksums": integrity.record(building, None if plan.full else plan.live_dir, plan.verifier),
-            **provenance.at_build(plan.site.root, changes.files),
+            **provenance.at_build(plan.site.root, plan.scan_started_ns),
         },
     )
 

@@ -42,5 +42,5 @@ def hit(gen: Generation, docnum: int, score, terms: set[str], facet_names, sub_r
     result["snippet"] = text_snippet or plain(stored["summary"] or stored.get("body", ""))
     result["title_html"] = highlight_all(stored["title"], terms)
     result["score"] = round(score, 4) if score is not None else None
-    result["sub_results"] = sub_results(gen, stored, terms, sub_results_min_words)
+    result["sub_results"] = sub_results(gen, docnum, stored, terms, sub_results_min_words)
     return result
