@@ -149,15 +149,23 @@ def matches(text: str, terms: set[str]) -> list[tuple[int, int, str]]:
 
 
 def _best_window(matches: list[tuple[int, int, str]]) -> int:
-    """Index of the match that starts the window holding the most distinct words."""
+    """Index of the match that starts the window holding the most distinct words (then the most matches; the first)."""
     best, best_score = 0, (-1, -1)
-    j = 0
+    counts: dict[str, int] = {}  # words of the window matches[i : j + 1], slid along (each match enters and leaves once)
+    j = -1
     for i, (start, _, _) in enumerate(matches):
-        j = max(j, i)
+        if i and j >= i - 1:
+            left = matches[i - 1][2]
+            counts[left] -= 1
+            if not counts[left]:
+                del counts[left]
+        if j < i:
+            j = i
+            counts[matches[i][2]] = counts.get(matches[i][2], 0) + 1
         while j + 1 < len(matches) and matches[j + 1][1] <= start + WINDOW_CHARS - LEAD_CHARS:
             j += 1
-        window = matches[i : j + 1]
-        score = (len({m[2] for m in window}), len(window))
+            counts[matches[j][2]] = counts.get(matches[j][2], 0) + 1
+        score = (len(counts), j - i + 1)
         if score > best_score:
             best, best_score = i, score
     return best
