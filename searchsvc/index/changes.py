@@ -118,6 +118,7 @@ class Changes:
         self.failed: list[tuple[str, str]] = []
         self.skipped: list[tuple[str, str, str]] = []  # (id, kind, reason)
         self._tally = None
+        self.removed_stored: list[dict] = []  # the live stored fields of the posts this run deletes or replaces
         self.warnings: list[str] = []
         for rel in plan.unchanged_others:
             entry = self.files[rel]
@@ -175,7 +176,7 @@ class Changes:
             if gone:
                 from .vocabulary import remove_stored
 
-                remove_stored(self.tally, self.plan.live_dir, gone)
+                self.removed_stored = remove_stored(self.tally, self.plan.live_dir, gone)
 
     def any(self) -> bool:
         """Whether the new generation would differ from the live one.
