@@ -57,7 +57,7 @@ def parse_wrk(out: str) -> dict:
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     pcts = {p: dur(v) for p, v in re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", out, re.M)}
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p50": pcts["50"], "p99": pcts["99"], "non2xx": int(errors.group(1)) if errors else 0}
+    return {"requests": int(re.search(r"(\d+) requests in", out).group(1)), "rps": rps, "p50": pcts["50"], "p99": pcts["99"], "non2xx": int(errors.group(1)) if errors else 0}
 
 
 def run_wrk(url: str, script: Path, duration: int, connections: int, threads: int) -> dict:

@@ -1,6 +1,7 @@
 """Incremental reindex of the x10 corpus (15,440 posts), end to end through the CLI.
 
-    python bench/bench_incremental.py [--layout plain|suffixed] [--workdir DIR] [--repeat 5] [--no-write]
+    python bench/bench_incremental.py [--layout plain|suffixed] [--workdir DIR] [--repeat 5]
+                                      [--baseline SRC] [--no-write]
 
 Every figure is the wall time of a whole `searchsvc reindex CONTENT --index
 INDEX --quiet` process, interpreter start included, medians of --repeat:
@@ -8,17 +9,34 @@ INDEX --quiet` process, interpreter start included, medians of --repeat:
               with the manifest, publish nothing
   one new     one new post added to the 15,440: parse it, add it, publish a generation
 Floors measured in the same run: `python -c pass` and importing the CLI.
-The corpus copies and their index live in --workdir (shared with
-`bench_query.py --factor 10 --workdir ...`, which builds them if missing).
-Targets (issue 5): unchanged <= 0.5 s, one new post <= 1 s.
+
+Layouts (issue 15): ``plain`` is ten full copies of the 2017 corpus, each in
+its own sub-folder with the files unchanged (default workdir
+/tmp/searchsvc-plain-x10); ``suffixed`` is the older one, each copy's titles
+suffixed "(copy k)" (default /tmp/searchsvc-x10).  The copies and their index
+live in --workdir (shared with `bench_query.py --factor 10 --workdir ...`).
+
+``--baseline SRC``: a source tree of searchsvc (for instance
+``git archive <commit> searchsvc | tar -x -C SRC``) run on a copy of the index
+(``index-baseline`` in the workdir) with ``PYTHONPATH=SRC`` and the same
+interpreter and packages, interleaved with this tree round by round, so
+before and after are measured under the same load.
+
+Both trees are byte-compiled first (``compileall``), as an installed package
+is: a shell with PYTHONDONTWRITEBYTECODE set would otherwise compile every
+module on every run (~70 ms of each figure).
+Targets (issue 15): unchanged <= 0.3 s, one new post <= 0.5 s.
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -42,13 +60,33 @@ This post exists to measure how long adding **one post** to a large site takes.
 """
 
 
-def wall(cmd: list[str]) -> float:
+def wall(cmd: list[str], env: dict | None = None) -> float:
     started = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    # (cwd: not the repository, whose searchsvc/ would shadow --baseline's for `python -c`)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tempfile.gettempdir())
     elapsed = time.perf_counter() - started
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"{cmd} exited {proc.returncode}: {proc.stderr}")
     return elapsed
+
+
+class Tree:
+    """One searchsvc source tree and the index it maintains."""
+
+    def __init__(self, name: str, source: Path, index_dir: Path, content: Path, env: dict | None):
+        self.name, self.env = name, env
+        compileall.compile_dir(str(source / "searchsvc"), quiet=1)
+        exe = str(Path(sys.executable).with_name("searchsvc"))  # the console script; PYTHONPATH picks the tree
+        self.reindex = [exe, "reindex", str(content), "--index", str(index_dir), "--quiet"]
+        self.rounds: dict[str, list[float]] = {"import": [], "unchanged": [], "one_new": [], "restore": []}
+
+    def run(self, what: str) -> float:
+        took = wall(self.reindex, self.env)
+        self.rounds[what].append(took)
+        return took
+
+    def floor(self) -> None:
+        self.rounds["import"].append(wall([sys.executable, "-c", "import searchsvc.cli"], self.env))
 
 
 def main() -> None:
@@ -58,46 +96,63 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--layout", choices=("plain", "suffixed"), default="suffixed",
                     help="plain: ten unchanged copies (c00..c09, default workdir /tmp/searchsvc-plain-x10); suffixed: titles suffixed")
+    ap.add_argument("--baseline", help="a searchsvc source tree to measure interleaved (PYTHONPATH), on its own copy of the index")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
     machine = common.machine()
     args.workdir = args.workdir or (f"/tmp/searchsvc-plain-x{args.factor}" if args.layout == "plain" else f"/tmp/searchsvc-x{args.factor}")
-    base, content, index_dir = corpus_and_index(args.factor, Path(args.workdir), layout=args.layout)
-    exe = str(Path(sys.executable).with_name("searchsvc"))
-    reindex_cmd = [exe, "reindex", str(content), "--index", str(index_dir), "--quiet"]
-    wall(reindex_cmd)  # settle: the index now matches the folder
+    base, content, index_dir = corpus_and_index(args.factor, Path(args.workdir).resolve(), layout=args.layout)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEARCHSVC_") and k != "PYTHONPATH"}
+    trees = [Tree("this tree", common.REPO, index_dir, content, env)]
+    if args.baseline:
+        baseline_index = base / "index-baseline"
+        if not (baseline_index / "current").exists():
+            shutil.rmtree(baseline_index, ignore_errors=True)
+            subprocess.run(["cp", "-a", str(index_dir), str(baseline_index)], check=True)  # -a keeps the hard links
+        trees.insert(0, Tree("baseline", Path(args.baseline), baseline_index, content, {**env, "PYTHONPATH": str(Path(args.baseline).resolve())}))
     new_dir = content / "bench-new"
     shutil.rmtree(new_dir, ignore_errors=True)
-    wall(reindex_cmd)
+    for tree in trees:
+        for _ in range(2):  # settle: the index now matches the folder (and a first run after a build records what it verified)
+            wall(tree.reindex, tree.env)
     posts = sum(1 for _ in content.rglob("*.md"))
-    rounds = {"python": [], "import": [], "unchanged": [], "one_new": [], "restore": []}
+    python = []
     try:
         for r in range(args.repeat):
-            rounds["python"].append(wall([sys.executable, "-c", "pass"]))
-            rounds["import"].append(wall([sys.executable, "-c", "import searchsvc.cli"]))
-            rounds["unchanged"].append(wall(reindex_cmd))
+            python.append(wall([sys.executable, "-c", "pass"]))
+            for tree in trees:
+                tree.floor()
+            for tree in trees:
+                tree.run("unchanged")
             new_dir.mkdir(exist_ok=True)
             (new_dir / f"2017-06-01-bench-{r}.md").write_text(NEW_POST.format(n=r), encoding="utf-8")
-            rounds["one_new"].append(wall(reindex_cmd))
+            for tree in trees:
+                tree.run("one_new")
             shutil.rmtree(new_dir)
-            rounds["restore"].append(wall(reindex_cmd))  # one removal: back to the 15,440
-            print(f"round {r + 1}: " + ", ".join(f"{k} {v[-1]:.3f} s" for k, v in rounds.items()), flush=True)
+            for tree in trees:
+                tree.run("restore")  # one removal: back to the 15,440
+            print(f"round {r + 1}: python {python[-1]:.3f} s; " + "; ".join(
+                f"{t.name}: " + ", ".join(f"{k} {v[-1]:.3f} s" for k, v in t.rounds.items()) for t in trees), flush=True)
     finally:
         shutil.rmtree(new_dir, ignore_errors=True)
-    med = {k: common.median(v) for k, v in rounds.items()}
+    load_end = os.getloadavg()[0]
+    med = {t.name: {k: common.median(v) for k, v in t.rounds.items()} for t in trees}
+    names = [t.name for t in trees]
     rows = [
-        ["floor: `python -c pass`", f"{med['python']:.3f} s", ""],
-        ["floor: `python -c 'import searchsvc.cli'`", f"{med['import']:.3f} s", ""],
-        [f"**unchanged folder** ({posts:,} posts)", f"**{med['unchanged']:.3f} s**", "<= 0.5 s"],
-        ["**one new post** added", f"**{med['one_new']:.3f} s**", "<= 1 s"],
-        ["one post removed", f"{med['restore']:.3f} s", ""],
+        ["floor: `python -c pass`"] + [f"{common.median(python):.3f} s"] * len(trees) + [""],
+        ["floor: `python -c 'import searchsvc.cli'`"] + [f"{med[n]['import']:.3f} s" for n in names] + [""],
+        [f"**unchanged folder** ({posts:,} posts)"] + [f"**{med[n]['unchanged']:.3f} s**" for n in names] + ["<= 0.3 s"],
+        ["**one new post** added"] + [f"**{med[n]['one_new']:.3f} s**" for n in names] + ["<= 0.5 s"],
+        ["one post removed"] + [f"{med[n]['restore']:.3f} s" for n in names] + [""],
     ]
+    command = f"python bench/bench_incremental.py --layout {args.layout} --workdir {args.workdir} --repeat {args.repeat}" + (
+        " --baseline SRC" if args.baseline else "")
     body = (
-        f"### Incremental reindex, x{args.factor} ({posts:,} posts)\n\n"
-        f"`python bench/bench_incremental.py --layout {args.layout} --workdir {args.workdir} --repeat {args.repeat}` — "
-        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {machine}. Wall time of the whole "
-        f"`searchsvc reindex CONTENT --index INDEX --quiet` process, interpreter start included; medians of {args.repeat}.\n\n"
-        + common.table(["run", "wall time", "target"], rows)
+        f"### Incremental reindex, x{args.factor} ({posts:,} posts, layout {args.layout})\n\n"
+        f"`{command}` — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {machine}, at the end {load_end:.2f}. "
+        f"Wall time of the whole `searchsvc reindex CONTENT --index INDEX --quiet` process, interpreter start included; "
+        f"medians of {args.repeat}" + (", the trees interleaved round by round" if args.baseline else "") + ".\n\n"
+        + common.table(["run"] + names + ["target"], rows)
     )
     print(body)
     if not args.no_write:

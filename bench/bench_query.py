@@ -1,6 +1,6 @@
 """Queries in-process: the service's full response against SQLite FTS5 doing the same work.
 
-    python bench/bench_query.py [--factor 1] [--workdir DIR] [--queries 500] [--no-write]
+    python bench/bench_query.py [--factor 1] [--workdir DIR] [--queries 500] [--rounds 5] [--no-write]
 
 The same 500 realistic queries (words of post titles, 30% with one of the
 post's tags as a filter) go to both, interleaved, after one warm-up pass:
@@ -16,6 +16,7 @@ Targets (issue 5): service <= 3x FTS5 at x1 and x10; p50 <= 3 ms (x1), <= 10 ms 
 from __future__ import annotations
 
 import argparse
+import os
 import pickle
 import shutil
 import tempfile
@@ -52,6 +53,7 @@ def main() -> None:
     ap.add_argument("--workdir", help="keep the corpus copies and index here between runs")
     ap.add_argument("--queries", type=int, default=500)
     ap.add_argument("--stream", type=int, default=5000, help="length of the Zipf stream for the cache")
+    ap.add_argument("--rounds", type=int, default=1, help="measured passes over the queries; figures are medians over them")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
     machine = common.machine()
@@ -86,15 +88,29 @@ def main() -> None:
     for params in queries:  # warm-up: page cache, Whoosh's lazily loaded structures
         service(params)
         peer(params)
-    s_times, p_times = [], []
-    for params in queries:
-        s_times.append(common.timed(service, params)[0])
-        p_times.append(common.timed(peer, params)[0])
-    s50, p50 = common.median(s_times), common.median(p_times)
+    rounds = []  # per round: (service times, peer times), each query once, interleaved
+    for _ in range(args.rounds):
+        s_round, p_round = [], []
+        for params in queries:
+            s_round.append(common.timed(service, params)[0])
+            p_round.append(common.timed(peer, params)[0])
+        rounds.append((s_round, p_round))
+    s_times, p_times = rounds[len(rounds) // 2]
+    mid = common.median
+
+    def figure(values) -> str:
+        return f"{mid(values) * 1000:.2f} ms"
+
+    s50s, p50s = [mid(s) for s, _ in rounds], [mid(p) for _, p in rounds]
+    s95s, p95s = [common.pct(s, 95) for s, _ in rounds], [common.pct(p, 95) for _, p in rounds]
+    ratio50 = mid([a / b for a, b in zip(s50s, p50s)])
+    ratio95 = mid([a / b for a, b in zip(s95s, p95s)])
     rows = [
-        ["searchsvc (service, cache off)", f"{s50 * 1000:.2f} ms", f"{common.pct(s_times, 95) * 1000:.2f} ms", f"**{s50 / p50:.2f}x**"],
-        ["SQLite FTS5, same work (peer)", f"{p50 * 1000:.2f} ms", f"{common.pct(p_times, 95) * 1000:.2f} ms", "1.00x"],
+        ["searchsvc (service, cache off)", figure(s50s), figure(s95s), f"**{ratio50:.2f}x**", f"{ratio95:.2f}x"],
+        ["SQLite FTS5, same work (peer)", figure(p50s), figure(p95s), "1.00x", "1.00x"],
     ]
+    per_round = ", ".join(f"{a / b:.2f}x" for a, b in zip(s50s, p50s))
+    load_end = os.getloadavg()[0]
     cache_line = ""
     cache_mod = getattr(gen, "cache", None)
     if cache_mod is not None:
@@ -116,12 +132,16 @@ def main() -> None:
     handle.close()
     label = "real corpus (1,543 documents)" if args.factor == 1 else f"x{args.factor} ({len(docs):,} documents)"
     cmd = "python bench/bench_query.py" + (f" --factor {args.factor} --workdir /tmp/searchsvc-x{args.factor}" if args.factor != 1 else "")
+    cmd += f" --rounds {args.rounds}" if args.rounds > 1 else ""
+    rounds_note = f"{args.rounds} rounds, each query once a round; medians of the rounds' figures" if args.rounds > 1 else "each once"
     body = (
-        f"### Queries in-process, {label}\n\n`{cmd}` — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {machine}; "
-        f"{len(queries)} queries ({sum('tags' in q for q in queries)} with a tag filter), each once after a warm-up pass, "
-        f"interleaved with the peer. Opening the generation (per-generation tables) took {open_s * 1000:.0f} ms.\n\n"
-        + common.table(["engine", "p50", "p95", "p50 vs FTS5"], rows)
-        + "\n" + cache_line
+        f"### Queries in-process, {label}\n\n`{cmd}` — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {machine}, "
+        f"{load_end:.2f} at the end; {len(queries)} queries ({sum('tags' in q for q in queries)} with a tag filter), "
+        f"{rounds_note} after a warm-up pass, interleaved with the peer. "
+        f"Opening the generation (per-generation tables) took {open_s * 1000:.0f} ms.\n\n"
+        + common.table(["engine", "p50", "p95", "p50 vs FTS5", "p95 vs FTS5"], rows)
+        + (f"\n\np50 vs FTS5 per round: {per_round}.\n" if args.rounds > 1 else "\n")
+        + cache_line
     )
     print(body)
     if not args.no_write:

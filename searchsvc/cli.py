@@ -17,6 +17,7 @@ file:line: reason; the rest would apply); 2 usage error.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -133,6 +134,8 @@ def run_reindex(conf: dict, full: bool, quiet: bool, verbose: bool = False, allo
 def _report_settings_problems(folder: Path) -> None:
     """The editors' settings files' invalid entries, as check-settings lists them
     (they never fail the reindex: the rest of the settings apply)."""
+    if not folder.is_dir():
+        return  # nothing configured; and the YAML parser is not imported
     from .editorial.files import load
 
     for problem in load(folder).problems:
@@ -174,6 +177,9 @@ def reindex_command(content_dir, index_dir, full, quiet, verbose, allow_shrink, 
     Example:
         searchsvc reindex ../my-hugo-site --index /var/lib/searchsvc
     """
+    # The vocabulary's NumPy does no linear algebra here: OpenBLAS starting a
+    # thread per core was ~70 ms of CPU of a run of one new post (issue 15).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     conf = _settings(content_dir=str(content_dir) if content_dir else None, index_dir=str(index_dir) if index_dir else None)
     sys.exit(run_reindex(conf, full, quiet, verbose, allow_shrink, gate_path))
 

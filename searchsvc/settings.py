@@ -87,6 +87,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("replica", False, "Serve only generations published to this index folder (`searchsvc publish`, `POST /admin/generations`); never build one. Nothing published yet: 503 saying so."),
 )
 
+# The fields SEARCHSVC_URL_PATTERN may use (ingest.urls fills them in).
+URL_FIELDS = frozenset({"year", "month", "day", "slug", "section"})
 DEFAULTS = {s.name: s.default for s in SETTINGS}
 _CONVERTERS = {
     bool: _bool,
@@ -99,6 +101,11 @@ _CONVERTERS = {
 
 class SettingsError(ValueError):
     """A setting has a value that cannot be used; the message names it."""
+
+
+def setting(values: Mapping[str, Any], name: str) -> Any:
+    """``values[name]``, or the setting's default when a partial dict leaves it out."""
+    return values[name] if name in values else DEFAULTS[name]
 
 
 def convert(name: str, value: Any) -> Any:

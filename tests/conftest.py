@@ -18,6 +18,7 @@ import pytest
 from searchsvc import create_app
 from searchsvc import settings as settings_mod
 from searchsvc.index.build import reindex
+from searchsvc.query.generation import IndexHandle
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus" / "digitalgov-2017"
@@ -164,6 +165,18 @@ def corpus_index(tmp_path_factory):
     report, _ = build(corpus, index_dir)
     report.wall = time.monotonic() - started
     return index_dir, report
+
+
+@pytest.fixture
+def corpus_generation(corpus_index):
+    """The real corpus's live generation and the settings it was opened with."""
+    index_dir, _ = corpus_index
+    settings = conf(index_dir=str(index_dir))
+    handle = IndexHandle(index_dir, settings["facets"])
+    generation = handle.acquire()
+    yield generation, settings
+    handle.release(generation)
+    handle.close()
 
 
 @pytest.fixture

@@ -7,17 +7,43 @@ again and names each one that is missing, has another size or other bytes;
 ``sizes_match`` is the cheap check (a few stat calls) for where reading
 everything costs too much.  SHA-256 runs at about 1 GB/s here (SHA
 extensions), so verifying the 2017 corpus's index (~20 MB) takes ~20 ms.
+
+A reindex verifies the live generation before it links its files, and at
+x10 that was every byte of 110 MB on every run of one new post (issue 15).
+So each recorded file may also carry a ``stamp``, ``[st_dev, st_ino,
+st_mtime_ns]``, taken when its bytes were last hashed (or found unchanged
+since), and a reindex's ``Verifier(trust_stamps=True)`` takes a file whose
+stat still shows that stamp (and the recorded size) as holding the recorded
+bytes without reading it.  Why that is sound: every change made through the
+kernel — a write, a truncation, a write through a mapping, a copy over the
+file — sets the file's mtime to the current time, and a new file (a file
+replaced by rename, restored from a backup) has another inode; so a file
+whose (device, inode, size, mtime) are the same has not been written since.
+Two limits, both handled: timestamps have a granularity (a jiffy; seconds on
+some filesystems), so a stamp is only recorded when the file's mtime was more
+than ``CLEAN_AFTER_NS`` old at the time it was hashed (a later write cannot
+then reuse the same mtime, the racy-git rule; the index folder is on a local
+filesystem, whose timestamps come from this host's clock); and a write that
+deliberately sets the mtime back (``utimensat``) with the same size is not
+seen.  Damage below the filesystem (a disk returning other bytes for a block)
+does not change the stamp either: that is what the full ``verify`` (no
+stamps: ``/healthz?deep=1``, ``searchsvc publish``, pruning outside a
+reindex) is for, and a worker that fails to read a segment marks the
+generation damaged.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import time
 from pathlib import Path
 
 from . import store
 
 CHUNK_BYTES = 1 << 20
+# A file modified less than this before it was hashed gets no stamp (see above).
+CLEAN_AFTER_NS = 2_000_000_000
 
 
 def _files(gen_dir: Path) -> list[os.DirEntry]:
@@ -42,23 +68,30 @@ def sha256_of(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def record(gen_dir: Path, previous: Path | None = None) -> dict[str, dict]:
-    """name -> {"size", "sha256"} of every file of a generation but meta.json.
+def record(gen_dir: Path, previous: Path | None = None, verifier: "Verifier | None" = None) -> dict[str, dict]:
+    """name -> {"size", "sha256"[, "stamp"]} of every file of a generation but meta.json.
 
     ``previous``: the generation this one was linked from.  A file that is a
     hard link to the same inode there, with the same size, has the bytes
     ``previous`` recorded; only the new files are read (an incremental run
-    of one post hashed the whole index again, issue 15).
+    of one post hashed the whole index again, issue 15).  ``verifier``: the
+    run's, which verified ``previous`` before linking; a linked file keeps a
+    stamp only when the verifier saw it with that very stamp.
     """
     known = (recorded(previous) or {}) if previous is not None else {}
+    verifier = verifier or Verifier()
     found = {}
     for entry in _files(gen_dir):
         info = entry.stat(follow_symlinks=False)
         want = known.get(entry.name)
         if want is not None and want.get("size") == info.st_size and _same_inode(info, previous / entry.name):
             found[entry.name] = {"size": info.st_size, "sha256": want["sha256"]}
+            stamp = verifier.clean_stamp(info, want["sha256"])
         else:
-            found[entry.name] = {"size": info.st_size, "sha256": sha256_of(entry.path)}
+            digest, stamp = verifier.hash_with_stamp(entry.path)
+            found[entry.name] = {"size": info.st_size, "sha256": digest}
+        if stamp is not None:
+            found[entry.name]["stamp"] = stamp
     return found
 
 
@@ -114,22 +147,54 @@ class Verifier:
 
     Generations share files by hard link: a reindex verifies the live
     generation's files before linking them, then pruning verifies the
-    fallback, which links most of the same inodes.
+    fallback, which links most of the same inodes.  ``trust_stamps``: a file
+    whose stat shows its recorded stamp is taken as verified without being
+    read (a reindex's checks; see the module's docstring for why).
     """
 
-    def __init__(self):
-        self._seen: dict[tuple, str] = {}
+    def __init__(self, trust_stamps: bool = False):
+        self.trust_stamps = trust_stamps
+        self._seen: dict[tuple, tuple[str, bool]] = {}  # (dev, ino, size, mtime_ns) -> (sha256, clean)
 
-    def digest(self, path: str | Path) -> str:
+    def hash_with_stamp(self, path: str | Path) -> tuple[str, list | None]:
+        """(sha256, stamp or None): the stamp only when the file was old enough and unchanged while read."""
         info = os.stat(path, follow_symlinks=False)
         key = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
         found = self._seen.get(key)
         if found is None:
-            found = self._seen[key] = sha256_of(path)
-        return found
+            started = time.time_ns()
+            digest = sha256_of(path)
+            after = os.stat(path, follow_symlinks=False)
+            unchanged = (after.st_dev, after.st_ino, after.st_size, after.st_mtime_ns) == key
+            found = (digest, unchanged and info.st_mtime_ns < started - CLEAN_AFTER_NS)
+            if unchanged:
+                self._seen[key] = found
+        return found[0], ([info.st_dev, info.st_ino, info.st_mtime_ns] if found[1] else None)
+
+    def digest(self, path: str | Path) -> str:
+        return self.hash_with_stamp(path)[0]
+
+    def clean_stamp(self, info: os.stat_result, digest: str) -> list | None:
+        """The stamp of a file this run verified (hashed or trusted) with that stat and those bytes, else None."""
+        found = self._seen.get((info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns))
+        if found is None or found[0] != digest or not found[1]:
+            return None
+        return [info.st_dev, info.st_ino, info.st_mtime_ns]
+
+    def _trusted(self, path: str, want: dict) -> str:
+        """The recorded digest when the file still shows its recorded stamp; else the file's bytes hashed."""
+        stamp = want.get("stamp")
+        if self.trust_stamps and isinstance(stamp, list) and len(stamp) == 3:
+            info = os.stat(path, follow_symlinks=False)
+            if [info.st_dev, info.st_ino, info.st_mtime_ns] == stamp and info.st_size == want.get("size"):
+                self._seen.setdefault((info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns), (want.get("sha256"), True))
+                return want.get("sha256")
+        return self.digest(path)
 
     def verify(self, gen_dir: Path, expected: dict[str, dict] | None = None) -> list[str]:
-        return verify(gen_dir, expected, digest=self.digest)
+        expected = recorded(gen_dir) if expected is None else expected
+        wants = {os.path.join(gen_dir, name): want for name, want in (expected or {}).items()}
+        return verify(gen_dir, expected, digest=lambda path: self._trusted(str(path), wants.get(str(path), {})))
 
 
 def sizes_match(gen_dir: Path, expected: dict[str, dict] | None = None) -> bool:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -70,20 +69,47 @@ def config_fingerprint(settings: Mapping[str, Any], site=None) -> str:
     return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=list).encode()).hexdigest()[:16]
 
 
-def display_forms(post_facets: Iterable[dict[str, list[str]]]) -> dict[str, dict[str, str]]:
-    """For each facet, normalised key -> the spelling most used in the posts."""
-    counts: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+FacetCounts = dict  # facet -> normalised key -> spelling -> how many times the posts use it
+
+
+def count_facets(post_facets: Iterable[dict[str, list[str]]], counts: FacetCounts | None = None, sign: int = 1) -> FacetCounts:
+    """``counts`` (a fresh table when None) with each post's facet values added (``sign=-1``: taken away).
+
+    The table is what the display forms are chosen from, kept with the
+    generation (``store.FACET_COUNTS_FILE``) so that a run of one post
+    updates it with that post's values instead of counting all 15,440 posts'.
+    """
+    counts = {} if counts is None else counts
     keys: dict[str, str] = {}  # value -> facet_key(value): a few thousand values, 100k+ uses
     for facets in post_facets:
         for name, values in facets.items():
+            table = counts.get(name)
+            if table is None:
+                table = counts[name] = {}
             for value in values:
                 key = keys.get(value)
                 if key is None:
                     key = keys[value] = facet_key(value)
-                counts[name][key][value] += 1
-    forms: dict[str, dict[str, str]] = {}
-    for name, keys in counts.items():
-        # Most used first; ties go to the alphabetically first spelling, so the
-        # choice does not depend on the order files were read in.
-        forms[name] = {key: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for key, c in keys.items()}
-    return forms
+                spellings = table.get(key)
+                if spellings is None:
+                    spellings = table[key] = {}
+                left = spellings.get(value, 0) + sign
+                if left > 0:
+                    spellings[value] = left
+                else:
+                    del spellings[value]
+                    if not spellings:
+                        del table[key]
+    return counts
+
+
+def forms_of(counts: FacetCounts) -> dict[str, dict[str, str]]:
+    """For each facet, normalised key -> the spelling most used in the posts."""
+    # Most used first; ties go to the alphabetically first spelling, so the
+    # choice does not depend on the order files were read in.
+    return {
+        name: {key: min(spellings.items(), key=lambda kv: (-kv[1], kv[0]))[0] for key, spellings in table.items()}
+        for name, table in counts.items()
+        if table
+    }
+

@@ -2,8 +2,8 @@
 
 At build, ``at_build`` records the content folder's git commit (``git
 rev-parse HEAD`` run as a subprocess: no dependency; None when the folder is
-not in a checkout or git is absent) and the newest modification time of the
-files indexed.  At request time ``newer_posts`` counts the posts on disk
+not in a checkout or git is absent) and when the build's scan of the
+content began.  At request time ``newer_posts`` counts the posts on disk
 modified after that, with a walk bounded in entries and done at most once
 per ``NEWER_EVERY_SECONDS`` per process (a replica has no content: None).
 """
@@ -40,10 +40,14 @@ def content_commit(root: Path) -> str | None:
     return commit if done.returncode == 0 and len(commit) in (40, 64) else None
 
 
-def at_build(root: Path, files: dict) -> dict:
-    """The meta.json entries: content_commit and content_mtime_ns (newest indexed file)."""
-    newest = max((entry[1] for entry in files.values() if isinstance(entry, list) and len(entry) > 1), default=0)
-    return {"content_commit": content_commit(root), "content_mtime_ns": newest}
+def at_build(root: Path, scan_started_ns: int) -> dict:
+    """The meta.json entries: content_commit and content_mtime_ns (when the scan began).
+
+    The scan's start, not the newest file indexed: files the build skips
+    (drafts, pages outside the site's content) are often newer than every
+    post, and counted "changed since" from the first build on.
+    """
+    return {"content_commit": content_commit(root), "content_mtime_ns": scan_started_ns}
 
 
 def count_newer(root: Path, after_ns: int, max_entries: int = WALK_MAX_ENTRIES) -> tuple[int, bool]:

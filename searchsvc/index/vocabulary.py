@@ -296,16 +296,22 @@ def tally_stored(reader) -> Tally:
     return tally
 
 
-def remove_stored(tally: Tally, gen_dir: Path, ids: set[str]) -> None:
-    """Take the posts ``ids`` as ``gen_dir`` stores them out of ``tally`` (a changed or deleted post's old part)."""
+def remove_stored(tally: Tally, gen_dir: Path, ids: set[str]) -> list[dict]:
+    """Take the posts ``ids`` as ``gen_dir`` stores them out of ``tally`` (a changed or deleted post's old part).
+
+    Returns their stored fields (the facet counts take their values away too).
+    """
     from .whoosh_internals import open_index
 
+    removed = []
     _, searcher = open_index(gen_dir)
     with searcher:
         for post in sorted(ids):
             fields = searcher.document(id=post)
             if fields is not None:
                 tally.remove(fields)
+                removed.append(fields)
+    return removed
 
 
 def write_next(building: Path, live_dir: Path | None, tally: Tally) -> None:

@@ -38,17 +38,13 @@ from .clean import ELLIPSIS, HAS_WORD, PLACEHOLDERS, clean_inline, collapse, cut
 from .dates import as_utc, parse_date
 from .document import PostError, Unpublished
 from .frontmatter import kind_of
-from ..settings import DEFAULTS
+from ..settings import DEFAULTS, setting  # noqa: F401 (setting: ingest modules import it from here)
 
 MAX_TITLE_CHARS = 300
 MAX_SUMMARY_CHARS = 500
 SUMMARY_WORDS = 40
 MAX_FACET_VALUE_CHARS = 200
 MAX_FACET_VALUES_PER_POST = 100
-
-
-def setting(settings: Mapping[str, Any], name: str) -> Any:
-    return settings[name] if name in settings else DEFAULTS[name]
 
 
 def norm_key(key: Any) -> str:

@@ -14,12 +14,12 @@ import re
 import string
 from typing import Any, Callable
 
+from ..settings import URL_FIELDS
 from .clean import clean_inline, scalar_text
 from .document import PostError
 from .fields import shown
 
 
-URL_FIELDS = frozenset({"year", "month", "day", "slug", "section"})
 _BAD_URL_CHARS = re.compile(r"[\x00-\x20\x7f]")
 
 

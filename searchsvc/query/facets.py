@@ -65,11 +65,11 @@ def _count(gen: Generation, name: str, docs: np.ndarray) -> np.ndarray:
 
 @dataclass
 class FacetOrder:
-    """Per facet: value number by key, display rank (case-insensitive), each value's URL pair encoded; stored value -> key."""
+    """Per facet: value number by key, display rank (case-insensitive), an unselected value's entry parts; stored value -> key."""
 
     numbers: dict[str, dict[str, int]]
     display_rank: dict[str, np.ndarray]
-    encoded: dict[tuple[str, str], str]
+    unselected: dict[tuple[str, str], tuple[str, str, str | None, str]]
     keys: dict[str, str]
 
 
@@ -127,22 +127,31 @@ def facets_of(gen, req, base, filter_sets, settings, base_path) -> dict[str, lis
                 shown.append((key, int(counts[numbers[key]]) if key in numbers else 0))
         entries = []
         for key, count in shown:
-            value = display.get(key, selected_keys.get(key, key))
-            is_selected = key in selected_keys
-            if is_selected:
-                toggle_url = with_params(base_path, _toggle_pairs(req, name, value, is_selected))
+            if key in selected_keys:
+                value = display.get(key, selected_keys[key])
+                toggle_url = with_params(base_path, _toggle_pairs(req, name, value, True))
+                term = terms.get(key) or {}
+                label, term_url = term.get("label") or value, safe_link(term.get("url"))
             else:
-                pair = order_of.encoded.get((name, value))
-                if pair is None:  # values come from the index: a bounded set
-                    pair = order_of.encoded.setdefault((name, value), urlencode(((name, value),)))
+                value, label, term_url, pair = _unselected(order_of, gen, name, key)
                 toggle_url = add_url + pair
-            term = terms.get(key) or {}
             entries.append({
-                "value": value, "label": term.get("label") or value, "count": count, "selected": is_selected,
-                "toggle_url": toggle_url, "term_url": safe_link(term.get("url")),
+                "value": value, "label": label, "count": count, "selected": key in selected_keys,
+                "toggle_url": toggle_url, "term_url": term_url,
             })
         out[name] = entries
     return out
+
+
+def _unselected(order_of: FacetOrder, gen: Generation, name: str, key: str) -> tuple[str, str, str | None, str]:
+    """(value, label, term URL, the value's URL pair encoded) of a value not selected: per generation, once."""
+    found = order_of.unselected.get((name, key))
+    if found is None:  # values come from the index: a bounded set
+        value = gen.display.get(name, {}).get(key, key)
+        term = gen.terms.get(name, {}).get(key) or {}
+        found = (value, term.get("label") or value, safe_link(term.get("url")), urlencode(((name, value),)))
+        order_of.unselected[(name, key)] = found
+    return found
 
 
 def numbers_of(order_of: FacetOrder, name: str) -> dict[str, int]:

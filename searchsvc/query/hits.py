@@ -15,11 +15,28 @@ if TYPE_CHECKING:
     from .generation import Generation
 
 
-def hit(gen: Generation, docnum: int, score, terms: set[str], facet_names, sub_results_min_words: int = 1000) -> dict:
+# Cards (what a result shows whatever the query) remembered per generation:
+# about a kilobyte each (the strings they keep), cleared when full.
+MAX_REMEMBERED_CARDS = 4096
+
+
+def _card(gen: Generation, docnum: int, stored: dict, facet_names) -> dict:
+    """id, url, title, summary, date and each facet's values as shown: built once per post and generation."""
+    cards = gen.derived("result_cards", lambda _gen: {})
+    key = (docnum, facet_names)
+    card = cards.get(key)
+    if card is None:
+        card = _build_card(gen, stored, facet_names)
+        if len(cards) >= MAX_REMEMBERED_CARDS:
+            cards.clear()
+        cards[key] = card
+    return card
+
+
+def _build_card(gen: Generation, stored: dict, facet_names) -> dict:
     keys = facet_order(gen).keys
-    stored = gen.searcher.stored_fields(docnum)
     values = json.loads(stored.get("facet_values") or "{}")
-    result = {
+    card = {
         "id": stored["id"],
         "url": safe_link(stored["url"]),
         "title": stored["title"],
@@ -37,10 +54,18 @@ def hit(gen: Generation, docnum: int, score, terms: set[str], facet_names, sub_r
             if key not in seen:
                 seen.add(key)
                 shown.append((named.get(key) or {}).get("label") or display.get(key, value))
-        result[name] = shown
+        card[name] = shown
+    return card
+
+
+def hit(gen: Generation, docnum: int, score, terms: set[str], facet_names, sub_results_min_words: int = 1000) -> dict:
+    stored = gen.searcher.stored_fields(docnum)
+    result = _card(gen, docnum, stored, tuple(facet_names))
+    # a copy: the lists are the card's, and a result dict may be changed by its caller
+    result = {name: value[:] if isinstance(value, list) else value for name, value in result.items()}
     text_snippet = snippet(stored.get("body", ""), terms) or snippet(stored["summary"], terms)
     result["snippet"] = text_snippet or plain(stored["summary"] or stored.get("body", ""))
     result["title_html"] = highlight_all(stored["title"], terms)
     result["score"] = round(score, 4) if score is not None else None
-    result["sub_results"] = sub_results(gen, stored, terms, sub_results_min_words)
+    result["sub_results"] = sub_results(gen, docnum, stored, terms, sub_results_min_words)
     return result

@@ -90,6 +90,7 @@ EXACT_RERANK = 50
 # (12 a posting); the least recently used go first.
 MAX_CACHED_POSTING_BYTES = 48 << 20
 MAX_CACHED_PHRASES = 1024
+MAX_REMEMBERED_FREQUENCIES = 20_000
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
 _EMPTY_TFS = np.zeros(0, dtype=np.float64)
 
@@ -130,6 +131,18 @@ class FieldStats:
         # (computed again at worst by two searches at once: the same arrays)
         self._damping: dict[float, np.ndarray] = {}
         self._norms: dict[tuple[str, float, float], np.ndarray] = {}
+        self._doc_frequencies: dict[tuple[str, str], int] = {}
+
+    def doc_frequency(self, name: str, text: str) -> int:
+        """Whoosh's doc_frequency, remembered (a lexicon look-up in Python each time; cleared when full)."""
+        key = (name, text)
+        found = self._doc_frequencies.get(key)
+        if found is None:
+            found = self.searcher.doc_frequency(name, text)
+            if len(self._doc_frequencies) >= MAX_REMEMBERED_FREQUENCIES:
+                self._doc_frequencies.clear()
+            self._doc_frequencies[key] = found
+        return found
 
     @property
     def reader(self):
@@ -404,10 +417,7 @@ class Relevance:
         patterns = []
         if weights.exact:
             rarity = [self.scorer.unit_idf(unit) for unit in plan.units]
-            patterns = [
-                (re.compile(r"(?<!\w)" + re.escape(w) + r"(?!\w)", re.IGNORECASE), r)
-                for w, r in zip(plan.typed, rarity)
-            ]
+            patterns = [(exact_word(w), r) for w, r in zip(plan.typed, rarity)]
             everything = sum(r for _, r in patterns)
         out = []
         for score, docnum in head:
@@ -426,6 +436,31 @@ class Relevance:
 
 # Where the words in sequence count: tags are separate values, not prose.
 SEQUENCE_FIELDS = ("title", "summary", "body")
+_EXACT_WORDS: dict[str, re.Pattern] = {}
+_WORD_START = re.compile(r"\w")
+
+
+def exact_word(word: str) -> re.Pattern:
+    """``word`` in any case, not inside a longer word: ``(?<!\\w)word(?!\\w)``, compiled once.
+
+    A word character is put before the look-behind (which then looks at the
+    character before it): a pattern that starts with a literal lets the
+    regex engine skip to its candidates in C, 2-3x faster on a post's title,
+    summary and facets than one that starts with the look-behind.
+    """
+    found = _EXACT_WORDS.get(word)
+    if found is None:
+        if _WORD_START.match(word[:1]):  # (re.escape leaves word characters as they are)
+            pattern = word[0] + r"(?<!\w.)" + re.escape(word[1:]) + r"(?!\w)"
+        else:
+            pattern = r"(?<!\w)" + re.escape(word) + r"(?!\w)"
+        found = re.compile(pattern, re.IGNORECASE)
+        if len(_EXACT_WORDS) >= 1024:
+            _EXACT_WORDS.clear()
+        _EXACT_WORDS[word] = found
+    return found
+
+
 def timestamp(value) -> float:
     try:
         return value.timestamp()

@@ -55,9 +55,15 @@ _WORD_CHAR = re.compile(r"\w", _WORD.flags)
 # Which tokens can match: a stemmed form keeps its word's first letter (the
 # Porter stemmer only rewrites suffixes and always keeps a non-empty stem,
 # whoosh/lang/porter.py), and the first letter of a lower-cased word is the
-# lower case of its first character.  So only tokens starting with a
-# character whose lower case starts like one of the terms are looked up,
-# found by a regular expression in C instead of splitting the whole text.
+# lower case of its first character.  A form of 3 or more letters keeps the
+# first two: every rewrite starts at index 2 or later (step 1c's y -> i
+# replaces the last letter, steps 2-3 keep a stem of at least two letters
+# before their suffix, the rest only strip or append), and no step
+# lengthens a word that step 1 left at 2 letters or fewer.  So only tokens
+# starting like one of the terms are looked up, found by a regular
+# expression in C instead of splitting the whole text.  A 20 KB body has a
+# few dozen tokens starting with a term's first letter for each one starting
+# with its first two: their Python lookups were most of a query's time.
 def _upper_forms() -> dict[str, str]:
     """Letter -> the other word characters whose lower case starts with it ("K" and the Kelvin sign for "k")."""
     table: dict[str, list[str]] = {}
@@ -77,14 +83,47 @@ def _starting_with(letter: str) -> str:
     return own + _UPPER.get(letter, "")
 
 
+def _start(term: str) -> str:
+    """What every token analysed to ``term`` starts with, lower-cased: two letters of a form of 3 or more, else one."""
+    return term[:2] if len(term) >= 3 else term[:1]
+
+
+def _class(chars: str) -> str:
+    return "[" + re.escape(chars) + "]"
+
+
 @functools.lru_cache(maxsize=1024)
-def _candidates(letters: frozenset[str]) -> re.Pattern | None:
-    """The tokens starting with one of ``letters`` (the tokenizer's pattern, anchored at token starts)."""
-    chars = "".join(_starting_with(letter) for letter in sorted(letters))
-    if not chars:
+def _candidates(starts: frozenset[str]) -> re.Pattern | None:
+    """The tokens whose lower case begins with one of ``starts`` (the tokenizer's pattern, anchored at token starts)."""
+    seconds: dict[str, set[str] | None] = {}
+    for start in starts:
+        if len(start) == 1:
+            seconds[start] = None  # any token with this first letter
+        elif seconds.setdefault(start[0], set()) is not None:
+            seconds[start[0]].add(start[1])
+    branches = []
+    for letter in sorted(seconds):
+        first = _starting_with(letter)
+        if not first:
+            continue
+        if seconds[letter] is None:
+            branches.append(f"(?<={_class(first)})")
+            continue
+        # the token's second character, by what its lower case starts with ("." in "u.s")
+        second = "".join(s + _UPPER.get(s, "") for s in sorted(seconds[letter]))
+        branches.append(f"(?<={_class(first)})(?={_class(second)})")
+        long = "".join(c for c in first if len(c.lower()) > 1)  # "İ" is "i" + a combining dot already
+        if long:
+            branches.append(f"(?<={_class(long)})")
+    if not branches:
         return None
-    # a token starts where the text does not continue one ("amount", "a.b")
-    return re.compile(r"(?<!\w)(?<!\w\.)[" + re.escape(chars) + r"]\w*(?:\.?\w+)*", _WORD.flags)
+    chars = "".join(_starting_with(letter) for letter in sorted(seconds))
+    # The character class comes first so that the engine scans for it in C;
+    # then: a token starts where the text does not continue one ("amount",
+    # "a.b"), and the branch of its first letter admits its second.
+    return re.compile(
+        _class(chars) + r"(?<!\w.)(?<!\w\..)(?:" + "|".join(branches) + r")\w*(?:\.?\w+)*", _WORD.flags
+    )
 
 
 def _matches(text: str, terms: set[str]) -> list[tuple[int, int, str]]:
@@ -92,7 +131,7 @@ def _matches(text: str, terms: set[str]) -> list[tuple[int, int, str]]:
 
     = running the analyzer over the text (bench/check_snippet_matches.py, tests/system/test_perf_contracts.py).
     """
-    pattern = _candidates(frozenset(t[0] for t in terms if t))
+    pattern = _candidates(frozenset(_start(t) for t in terms if t))
     if pattern is None:
         return []
     forms = _FORMS
@@ -113,15 +152,23 @@ def matches(text: str, terms: set[str]) -> list[tuple[int, int, str]]:
 
 
 def _best_window(matches: list[tuple[int, int, str]]) -> int:
-    """Index of the match that starts the window holding the most distinct words."""
+    """Index of the match that starts the window holding the most distinct words (then the most matches; the first)."""
     best, best_score = 0, (-1, -1)
-    j = 0
+    counts: dict[str, int] = {}  # words of the window matches[i : j + 1], slid along (each match enters and leaves once)
+    j = -1
     for i, (start, _, _) in enumerate(matches):
-        j = max(j, i)
+        if i and j >= i - 1:
+            left = matches[i - 1][2]
+            counts[left] -= 1
+            if not counts[left]:
+                del counts[left]
+        if j < i:
+            j = i
+            counts[matches[i][2]] = counts.get(matches[i][2], 0) + 1
         while j + 1 < len(matches) and matches[j + 1][1] <= start + WINDOW_CHARS - LEAD_CHARS:
             j += 1
-        window = matches[i : j + 1]
-        score = (len({m[2] for m in window}), len(window))
+            counts[matches[j][2]] = counts.get(matches[j][2], 0) + 1
+        score = (len(counts), j - i + 1)
         if score > best_score:
             best, best_score = i, score
     return best

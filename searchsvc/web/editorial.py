@@ -5,36 +5,17 @@ routed query's ``route: {url}`` (the page redirects to it)."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from flask import current_app
 
-from ..editorial.files import folder_for, normalise
+from ..editorial.files import BEST_BETS, folder_for, normalise
 from ..editorial.live import LiveSettings
-from ..query import synonyms, tuning
-
-_pages_lock = threading.Lock()
+from ..query import page_refs, synonyms, tuning
 
 
 def settings_folder(conf, generation) -> Path:
     return folder_for(conf, generation.meta.get("content_dir"))
-
-
-def _pages(generation) -> dict[str, dict]:
-    """Each live document's stored fields by id, URL and URL path (once per generation)."""
-    cache = current_app.extensions.setdefault("searchsvc.best_bet_pages", {})
-    with _pages_lock:
-        if cache.get("generation") != generation.number:
-            table = {}
-            for stored in generation.searcher.reader().all_stored_fields():
-                table[stored["id"]] = stored
-                table.setdefault(stored["url"], stored)
-                table.setdefault(urlsplit(stored["url"]).path or "/", stored)
-            cache.clear()
-            cache.update(generation=generation.number, table=table)
-        return cache["table"]
 
 
 def _best_bets(found, query: str, conf, generation) -> list[dict]:
@@ -47,9 +28,9 @@ def _best_bets(found, query: str, conf, generation) -> list[dict]:
     for bet in found.best_bets:
         if not bet.live_on(today) or not any(synonyms.words_of(q) in wanted for q in bet.queries):
             continue
-        table = _pages(generation) if bet.pages else {}
+        docnums = page_refs.resolve(generation, bet.pages) if bet.pages else {}
         for page in bet.pages:
-            stored = table.get(page) or table.get(urlsplit(page).path if page.startswith(("http:", "https:")) else page)
+            stored = generation.searcher.stored_fields(docnums[page]) if page in docnums else None
             if stored is not None and stored["url"] not in seen:
                 seen.add(stored["url"])
                 out.append({"title": stored["title"], "url": stored["url"], "description": stored.get("summary", ""), "id": stored["id"]})
@@ -71,7 +52,11 @@ def settings_problems(conf, generation) -> list[str]:
     (each is skipped and the rest apply; /healthz shows them so that a broken file is seen)."""
     live = current_app.extensions.setdefault("searchsvc.editorial", LiveSettings())
     folder = settings_folder(conf, generation)
-    found = [f"{folder / p.file}:{p.line}: {p.reason}" for p in live.current(folder).problems]
+    current = live.current(folder)
+    found = [f"{folder / p.file}:{p.line}: {p.reason}" for p in current.problems]
+    for bet in current.best_bets:
+        held = page_refs.resolve(generation, bet.pages) if bet.pages else {}
+        found += [f"{folder / BEST_BETS}:{bet.line}: page {page!r} is not in the index (left out)" for page in bet.pages if page not in held]
     base = synonyms.load(conf.get("synonyms_file")).problems
     return found + [p if p.startswith("synonyms file ") else f"{conf.get('synonyms_file') or synonyms.DEFAULT_FILE}: {p}" for p in base]
 

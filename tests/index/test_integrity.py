@@ -26,7 +26,7 @@ def test_a_fresh_generation_verifies(tmp_path):
     gen = _generation(tmp_path)
     checksums = integrity.recorded(gen)
     assert sorted(checksums) == sorted(p.name for p in gen.iterdir() if p.name != "meta.json" and not p.name.endswith("_WRITELOCK"))
-    assert {"manifest.json", "facets.json", "post-facets.json"} <= set(checksums)
+    assert {"manifest.json", "facets.json", "facet-counts.json"} <= set(checksums)
     assert integrity.verify(gen) == []
     assert integrity.sizes_match(gen)
 

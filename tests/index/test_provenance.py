@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
+import time
 
-from ..conftest import build, open_app, write_post
+from ..conftest import SAMPLE, build, open_app, write_post
 
 
 def _git(content, *argv) -> str:
@@ -48,3 +51,20 @@ def test_a_folder_that_is_no_checkout_has_no_commit_and_a_replica_without_conten
         page = app.test_client().get("/").get_data(as_text=True)
     assert health["posts_newer_than_generation"] is None
     assert "Index generation 1, built " in page and "changed since" not in page
+
+
+def test_files_the_build_skips_are_not_changed_since_it(tmp_path):
+    """A fresh checkout writes its layouts and drafts after its posts; they are not "changed since"
+    (the sample site's fresh index said "5 posts changed since, not yet searchable")."""
+    content = tmp_path / "content"
+    shutil.copytree(SAMPLE, content)
+    later = time.time_ns()
+    for path in sorted(content.rglob("*.html")):  # the layouts, as a checkout leaves them: newest
+        os.utime(path, ns=(later, later))
+    build(content, tmp_path / "index")
+    with open_app({"index_dir": str(tmp_path / "index")}) as app:
+        client = app.test_client()
+        health = client.get("/healthz").get_json()
+        page = client.get("/search?q=data").get_data(as_text=True)
+    assert health["posts_newer_than_generation"] == {"count": 0, "complete": True}
+    assert "changed since" not in page

@@ -7,11 +7,14 @@ the command's start; a run that finds nothing changed must not load them.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import searchsvc
+
+from ..conftest import searchsvc_exe, write_post
 
 SAMPLE = Path(searchsvc.__file__).parent / "sample_content"
 
@@ -43,3 +46,34 @@ def test_unchanged_reindex_imports_no_flask_numpy_whoosh_query_or_web(tmp_path):
     assert "whoosh" in first["heavy"]  # a real build needs Whoosh: the probe sees imports
     again = probe("reindex", str(SAMPLE), "--index", str(index), "--quiet")
     assert again == {"code": 0, "heavy": []}
+
+
+def imported_by(argv: list[str]) -> tuple[int, set[str], str]:
+    """(exit code, every module imported, stderr) of the real ``searchsvc`` console script, run as a process."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEARCHSVC_")}
+    proc = subprocess.run([sys.executable, "-X", "importtime", searchsvc_exe(), *argv], capture_output=True, text=True, env=env, timeout=120)
+    modules = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:") and "|" in line}
+    return proc.returncode, modules, proc.stderr
+
+
+def test_the_real_command_on_an_unchanged_plain_folder_imports_no_parser_index_or_web_module(tmp_path):
+    """The `searchsvc` executable itself (not main() in a probe): on a plain folder of
+    posts that has not changed, none of the parsing stack (YAML, front matter,
+    Markdown, the generators' rules), Whoosh, NumPy, Flask or the query side."""
+    content = tmp_path / "posts"
+    for i in range(3):
+        write_post(content, f"c{i:02d}/2017-06-0{i + 1}-post-{i}.md", f"title: Post {i}\ndate: 2017-06-0{i + 1}\ntags: [t{i}]", f"Body {i}.")
+    index = tmp_path / "index"
+    code, first, err = imported_by(["reindex", str(content), "--index", str(index), "--quiet"])
+    assert code == 0, err
+    assert {"whoosh", "yaml", "searchsvc.ingest.fields"} <= first  # the probe sees a real build's imports
+    code, again, err = imported_by(["reindex", str(content), "--index", str(index), "--quiet"])
+    assert code == 0, err
+    heavy = {"flask", "werkzeug", "jinja2", "numpy", "whoosh", "markdown_it", "yaml", "frontmatter", "tomllib", "zoneinfo", "subprocess"}
+    assert {m for m in again if m.split(".")[0] in heavy} == set()
+    ours = {m for m in again if m.startswith("searchsvc.")}
+    assert {m for m in ours if m.startswith(("searchsvc.query", "searchsvc.web", "searchsvc.evaluation", "searchsvc.editorial"))} == set()
+    assert {m for m in ours if m.startswith("searchsvc.ingest.")} == {
+        "searchsvc.ingest.document", "searchsvc.ingest.tuning", "searchsvc.ingest.walk", "searchsvc.ingest.sites",
+        "searchsvc.ingest.sites.base", "searchsvc.ingest.sites.config_files", "searchsvc.ingest.sites.detect", "searchsvc.ingest.sites.plain",
+    }

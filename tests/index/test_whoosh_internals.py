@@ -138,17 +138,6 @@ def test_index_writer_writes_what_whoosh_writes(tmp_path):
     assert built["ours"] == built["whoosh"]
 
 
-@pytest.fixture
-def corpus_generation(corpus_index):
-    index_dir, _ = corpus_index
-    settings = conf(index_dir=str(index_dir))
-    handle = IndexHandle(index_dir, settings["facets"])
-    generation = handle.acquire()
-    yield generation, settings
-    handle.release(generation)
-    handle.close()
-
-
 @pytest.mark.keeps_resources  # the module's generation opens segment files on first use
 def test_postings_read_a_block_at_a_time_equal_whoosh_items(corpus_generation, tmp_path):
     """read_posting = Whoosh's items_as("weight"), on the corpus and on an index with a deleted post."""

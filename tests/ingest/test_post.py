@@ -167,17 +167,44 @@ def test_walk_follows_an_inside_link_to_a_folder_not_otherwise_reached(tmp_path)
     assert [p.relative_to(root).as_posix() for p in iter_post_paths(root)] == ["posts/kept.md"]
 
 
+def test_walk_orders_by_path_parts_not_by_string(tmp_path):
+    # As strings "a-b/x.md" < "a/y.md" ('-' sorts before '/'); by parts "a" < "a-b".
+    for name in ["a-b/x.md", "a/y.md", "a.b.md", "a/z/w.md", "a0.md", "A/q.md"]:
+        write(tmp_path, post("title: t"), name)
+    found = [p.relative_to(tmp_path).as_posix() for p in iter_post_paths(tmp_path)]
+    assert found == ["A/q.md", "a/y.md", "a/z/w.md", "a-b/x.md", "a.b.md", "a0.md"]
+    assert found == [p.relative_to(tmp_path).as_posix() for p in sorted((tmp_path / n for n in found), key=lambda p: p.parts)]
+
+
+def test_walk_lists_a_hard_linked_post_once_and_a_post_behind_two_links_once(tmp_path):
+    root = tmp_path / "content"
+    write(root, post("title: t"), "posts/a.md")
+    os.link(root / "posts" / "a.md", root / "posts" / "b.md")  # same inode: one post
+    write(root / ".store", post("title: s"), "s.md")  # hidden: reachable through links only
+    (root / "linked").symlink_to(root / ".store")
+    (root / "z.md").symlink_to(root / ".store" / "s.md")  # the same file again, by a later link
+    found = [p.relative_to(root).as_posix() for p in iter_post_paths(root)]
+    assert found == ["linked/s.md", "posts/a.md"]
+
+
+def test_walk_of_the_current_folder_gives_relative_paths(tmp_path, monkeypatch):
+    write(tmp_path, post("title: t"), "x/a.md")
+    monkeypatch.chdir(tmp_path)
+    assert [str(p) for p in iter_post_paths(Path("."))] == ["x/a.md"]
+    assert [path for path, _ in documents.walk_posts(str(tmp_path) + "/")] == [f"{tmp_path}/x/a.md"]
+
+
 def test_walk_skips_unlistable_folders(tmp_path, monkeypatch):
     write(tmp_path, post("title: t"), "ok/a.md")
     write(tmp_path, post("title: t"), "locked/b.md")
-    real_scandir = os.scandir
+    real_open = os.open
 
-    def scandir(path):
-        if Path(path).name == "locked":
+    def open_folder(path, *args, **kwargs):  # the walk opens each folder to list it (root ignores chmod 000)
+        if isinstance(path, str) and Path(path).name == "locked":
             raise PermissionError(13, "Permission denied")
-        return real_scandir(path)
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(documents.os, "scandir", scandir)
+    monkeypatch.setattr(documents.os, "open", open_folder)
     assert [p.relative_to(tmp_path).as_posix() for p in iter_post_paths(tmp_path)] == ["ok/a.md"]
 
 

@@ -14,6 +14,8 @@ TRICKY = [
     "a.b.c .data. ..data.. data... _data_ data_set data-set",
     "The US and us, it is IT: stop words are not highlighted.",
     # characters whose lower case differs in length or script: Kelvin sign, dotted I, long s, final sigma
+    # stems of 3+ letters keep the word's first two, shorter ones only the first ("ays" -> "ai", "eyed" -> "ei")
+    "Ays, eyed EYED; happy happiness; possibility possible; relational generalization; u.s.a. U.S.A; x\u0130 \u0130\u0130",
     "\u212aelvin KELVIN kelvins; \u0130stanbul \u0130STANBUL istanbul; \u017ftates states; \u03a3\u039f\u03a6\u0399\u0391\u03a3 \u03c3\u03bf\u03c6\u03b9\u03b1\u03c2",
 ]
 
@@ -33,6 +35,8 @@ def test_fast_highlight_matching_equals_the_analyzer():
 def test_matches_are_analysed_forms_with_their_places():
     assert matches("Testing tests, tested.", {"test"}) == [(0, 7, "test"), (8, 13, "test"), (15, 21, "test")]
     assert matches("", {"test"}) == [] and matches("test", set()) == []
+    # a short stem need not keep the word's second letter
+    assert matches("Ays, eyed.", {"ai", "ei"}) == [(0, 3, "ai"), (5, 9, "ei")]
 
 
 def test_a_short_text_is_marked_whole():

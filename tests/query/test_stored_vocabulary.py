@@ -61,36 +61,49 @@ def opened(index_dir):
     return handle, handle.acquire()
 
 
-def assert_as_reference(gen):
-    """The vocabulary loaded from the generation's file equals the former build from its stored posts."""
+def drop_stored_vocabulary(path):
+    """The generation at ``path`` as an older searchsvc built it: no vocabulary file."""
+    (path / stored.FILE).unlink()
+    meta = store.read_json(path / store.META, {})
+    del meta["checksums"][stored.FILE]
+    store.write_json(path / store.META, meta)
+
+
+def assert_as_reference(gen, scratch):
+    """The vocabulary loaded from the generation's file equals the former build from its stored posts,
+    and equals what a worker builds from the stored posts of a generation without the file."""
     assert (gen.path / stored.FILE).is_file()
-    loaded = suggest._build(gen)
+    loaded = suggest.vocabulary(gen)
     _, searcher = open_index(gen.path)
     with searcher:
         df, pairs, titles = reference(gen, searcher.reader())
-        rebuilt = suggest._build_from(gen, searcher.reader())
     assert loaded.df == df
     assert loaded.sorted_words == sorted(df)
     assert all_pairs(loaded) == pairs
     got = [(t.text, t.url, t.day) for t in loaded.titles]
     assert sorted(got) == sorted(titles)
     assert [t[2] for t in got] == [t[2] for t in titles]  # newest first (ties: by post id)
-    for word in TYPOS:
-        assert loaded.corrections(word) == rebuilt.corrections(word), word
-    answers = {}
-    for vocab in (loaded, rebuilt):
-        gen._derived["vocabulary"] = vocab
-        answers[id(vocab)] = [suggest.typeahead(gen, q) for q in TYPED]
-    assert answers[id(loaded)] == answers[id(rebuilt)]
+    shutil.copytree(gen.path.parent, scratch, symlinks=True)
+    drop_stored_vocabulary(scratch / gen.path.name)
+    handle, older = opened(scratch)
+    try:
+        rebuilt = suggest.vocabulary(older)
+        assert not (older.path / stored.FILE).exists()
+        for word in TYPOS:
+            assert loaded.corrections(word) == rebuilt.corrections(word), word
+        assert [suggest.typeahead(gen, q) for q in TYPED] == [suggest.typeahead(older, q) for q in TYPED]
+    finally:
+        handle.release(older)
+        handle.close()
     return loaded
 
 
-def test_the_generation_holds_its_vocabulary_and_checksums_it(sample_index):
+def test_the_generation_holds_its_vocabulary_and_checksums_it(sample_index, tmp_path):
     index_dir, _ = sample_index
     handle, gen = opened(index_dir)
     try:
         assert stored.FILE in integrity.recorded(gen.path)
-        vocab = assert_as_reference(gen)
+        vocab = assert_as_reference(gen, tmp_path / "older")
         assert vocab.corrections("goverment") == [("government", 1, 10), ("governments", 2, 1)]
         assert vocab.next_words.following("section") == [("508", 3)]
         assert [s["text"] for s in suggest.typeahead(gen, "section 5")][:2] == ["section 508", "Section 508"]
@@ -99,11 +112,11 @@ def test_the_generation_holds_its_vocabulary_and_checksums_it(sample_index):
         handle.close()
 
 
-def test_the_2017_corpus_vocabulary_is_the_former_build(corpus_index):
+def test_the_2017_corpus_vocabulary_is_the_former_build(corpus_index, tmp_path):
     index_dir, _ = corpus_index
     handle, gen = opened(index_dir)
     try:
-        vocab = assert_as_reference(gen)
+        vocab = assert_as_reference(gen, tmp_path / "older")
         assert vocab.corrections("goverment")[0] == ("government", 1, 1098)
     finally:
         handle.release(gen)
@@ -133,7 +146,7 @@ def test_an_incremental_reindex_gives_the_vocabulary_of_a_full_one(tmp_path):
     assert arrays_of(tmp_path / "inc") == arrays_of(tmp_path / "full")
     handle, gen = opened(tmp_path / "inc")
     try:
-        vocab = assert_as_reference(gen)
+        vocab = assert_as_reference(gen, tmp_path / "older")
         assert (vocab.df["quokka"], vocab.df["narwhal"]) == (1, 1)
         assert [s["text"] for s in suggest.typeahead(gen, "zebra")] == ["zebra", "Zebra Stripes", "Zebra Crossings for Civic Tech"]
     finally:
@@ -147,11 +160,7 @@ def test_a_generation_without_the_file_builds_it_as_before(tmp_path):
     content = tmp_path / "content"
     shutil.copytree(SAMPLE, content)
     build(content, tmp_path / "ix")
-    path = tmp_path / "ix" / store.gen_name(1)
-    (path / stored.FILE).unlink()
-    meta = store.read_json(path / store.META, {})
-    del meta["checksums"][stored.FILE]
-    store.write_json(path / store.META, meta)
+    drop_stored_vocabulary(tmp_path / "ix" / store.gen_name(1))
     handle, gen = opened(tmp_path / "ix")
     try:
         assert [s["text"] for s in suggest.typeahead(gen, "cust")][:3] == ["customer", "customers", "custom"]

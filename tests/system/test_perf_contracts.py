@@ -41,17 +41,6 @@ QUERIES = [
 ]
 
 
-@pytest.fixture
-def corpus_generation(corpus_index):
-    index_dir, _ = corpus_index
-    settings = conf(index_dir=str(index_dir))
-    handle = IndexHandle(index_dir, settings["facets"])
-    generation = handle.acquire()
-    yield generation, settings
-    handle.release(generation)
-    handle.close()
-
-
 def _request(settings, **params):
     return parse_args(MultiDict(params), settings, settings["facets"])
 

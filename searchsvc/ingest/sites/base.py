@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 # Summary counts a skipped file goes to; only a file a visitor would see but
 # the service cannot read is "failed", and that is never a Skip.
@@ -26,8 +26,10 @@ class SiteConfigError(Exception):
     """The site's configuration cannot be used; the message names the file (and line)."""
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
+    """One file that may be a page (a tuple: one is made per post on every
+    reindex, and a frozen dataclass cost ~1.5 us each, 23 ms at 15,440 posts)."""
+
     rel: str  # document id: path relative to Site.content_root, "/" separators
     path: str  # absolute path
     size: int

@@ -22,10 +22,9 @@ from typing import Any
 import yaml
 
 from .base import SiteConfigError
+from .config_files import hugo_config_files as find_config_files
 from .hugo_permalinks import PatternError, check_pattern
 
-CONFIG_NAMES = tuple(f"{base}.{ext}" for base in ("hugo", "config") for ext in ("toml", "yaml", "yml", "json"))
-_SUFFIXES = (".toml", ".yaml", ".yml", ".json")
 KINDS = ("page", "section", "taxonomy", "term")
 
 # frontmatter: [":default"] for each date, as in Hugo 0.111's pagemeta.
@@ -74,20 +73,6 @@ class HugoConfig:
     cascade: Any = None
     ignore_files: list[re.Pattern] = field(default_factory=list)
     git_info: bool = False
-
-
-def find_config_files(root: Path, environment: str) -> list[Path]:
-    """The files Hugo reads for ``root``, in merge order; [] when there is none."""
-    files: list[Path] = []
-    for name in CONFIG_NAMES:
-        if (root / name).is_file():
-            files.append(root / name)
-            break
-    for sub in ("_default", environment):
-        folder = root / "config" / sub
-        if folder.is_dir():
-            files.extend(sorted(p for p in folder.iterdir() if p.suffix in _SUFFIXES and p.is_file()))
-    return files
 
 
 def _parse(path: Path) -> dict[str, Any]:

@@ -23,11 +23,11 @@ from typing import Any
 import yaml
 
 from .base import SiteConfigError
+from .config_files import jekyll_config as find_config
 from .jekyll_permalinks import add_permalink_suffix, style_to_permalink, unknown_placeholders
 
 logger = logging.getLogger(__name__)
 
-CONFIG_NAMES = ("_config.yml", "_config.yaml", "_config.toml")  # Jekyll looks in this order
 
 # Jekyll::Configuration::DEFAULTS, the keys these rules read.
 DEFAULTS: dict[str, Any] = {
@@ -327,14 +327,6 @@ class JekyllConfig:
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             raise SiteConfigError(f"{self.where(key)}: {key} must be text, not {type(value).__name__}")
         return str(value)
-
-
-def find_config(root: Path) -> Path | None:
-    for name in CONFIG_NAMES:
-        candidate = root / name
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 def _load_yaml(text: str, name: str) -> tuple[Any, dict[str, int]]:

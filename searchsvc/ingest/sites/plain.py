@@ -25,12 +25,13 @@ import string
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
+from ...settings import URL_FIELDS, setting
 from ..document import EXCLUDED, PostError, Skip
-from ..fields import check_published, date_of, norm_key, setting, title_of
-from ..urls import URL_FIELDS, page_url
-from ..walk import iter_post_paths
+from ..walk import walk_posts
 from .base import Candidate, PageRules, Site, SiteConfigError
-from .opt_out import opt_out_reason
+
+# The front-matter rules (..fields, ..urls: YAML, dates, cleaning) are
+# imported in rules(): a reindex with nothing to parse never needs them.
 
 OUTPUT_FOLDERS = ("public", "_site", "resources")
 
@@ -72,22 +73,24 @@ class PlainSite(Site):
         return f"a plain folder of posts (no Hugo or Jekyll config in {self.root})"
 
     def candidates(self) -> Iterator[Candidate]:
-        root = str(self.root).rstrip("/") + "/"
-        stats: dict = {}
-        for path in iter_post_paths(self.root, stats):
-            name = str(path)
-            rel = name[len(root):] if name.startswith(root) else path.relative_to(self.root).as_posix()
-            top = rel.split("/", 1)[0]
-            if "/" in rel and top in OUTPUT_FOLDERS:
+        top = str(self.root)
+        cut = 0 if top == "." else len(top.rstrip("/")) + 1
+        output = tuple(f"{name}/" for name in OUTPUT_FOLDERS)
+        for path, info in walk_posts(top):
+            rel = path[cut:]
+            if rel.startswith(output):
                 continue
-            info = stats[name]
-            yield Candidate(rel, name, info.st_size, info.st_mtime_ns)
+            yield Candidate(rel, path, info.st_size, info.st_mtime_ns)
 
     def fingerprint(self) -> str:
         relevant = {k: setting(self.settings, k) for k in ("url_pattern", "index_drafts", "index_expired", "exclude")}
         return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=list).encode()).hexdigest()[:16]
 
     def rules(self, rel: str, meta: dict[str, Any] | None, now: dt.datetime) -> PageRules:
+        from ..fields import check_published, date_of, norm_key, title_of
+        from ..urls import page_url
+        from .opt_out import opt_out_reason
+
         if meta is None:
             raise PostError("no front matter (the file must start with a '---' line)")
         normal: dict[str, Any] = {}
