@@ -217,7 +217,7 @@ def _titles(out: Totals, old: Totals, renumber: np.ndarray, tally: Tally, number
 def _strings(values: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """One UTF-8 blob and the character offsets of each string's end."""
     text = "".join(values)
-    ends = np.cumsum(np.fromiter((len(v) for v in values), dtype=np.int64, count=len(values)))
+    ends = np.cumsum(np.fromiter(map(len, values), dtype=np.int64, count=len(values)))  # (map: a generator here was a third of a write)
     return np.frombuffer(text.encode("utf-8"), dtype=np.uint8), ends
 
 
