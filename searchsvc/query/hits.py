@@ -16,8 +16,8 @@ if TYPE_CHECKING:
 
 
 # Cards (what a result shows whatever the query) remembered per generation:
-# a few hundred bytes each, cleared when full.
-MAX_REMEMBERED_CARDS = 20_000
+# about a kilobyte each (the strings they keep), cleared when full.
+MAX_REMEMBERED_CARDS = 4096
 
 
 def _card(gen: Generation, docnum: int, stored: dict, facet_names) -> dict:

@@ -90,7 +90,7 @@ EXACT_RERANK = 50
 # (12 a posting); the least recently used go first.
 MAX_CACHED_POSTING_BYTES = 48 << 20
 MAX_CACHED_PHRASES = 1024
-MAX_REMEMBERED_FREQUENCIES = 100_000
+MAX_REMEMBERED_FREQUENCIES = 20_000
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
 _EMPTY_TFS = np.zeros(0, dtype=np.float64)
 
@@ -453,7 +453,7 @@ def exact_word(word: str) -> re.Pattern:
         else:
             pattern = r"(?<!\w)" + re.escape(word) + r"(?!\w)"
         found = re.compile(pattern, re.IGNORECASE)
-        if len(_EXACT_WORDS) >= 10_000:
+        if len(_EXACT_WORDS) >= 1024:
             _EXACT_WORDS.clear()
         _EXACT_WORDS[word] = found
     return found

@@ -49,7 +49,7 @@ def section_bounds(body: str, headings: list) -> list[tuple[str, str, int, int]]
 # cleared when full): whether a page is long enough and where its sections
 # are do not depend on the query, and counting a long body's words was most
 # of the sub-results' time.
-MAX_REMEMBERED_PAGES = 20_000
+MAX_REMEMBERED_PAGES = 8192
 _NOT_YET = object()
 
 
