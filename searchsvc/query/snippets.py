@@ -201,7 +201,8 @@ def mark(text: str, matches: list[tuple[int, int, str]], start: int, end: int) -
         if m_start < start or m_end > end:
             continue
         out.append(escape(text[pos:m_start]))
-        out.append("<mark>" + escape(text[m_start:m_end]) + "</mark>")
+        # a match is a token: word characters and dots, nothing to escape
+        out.append("<mark>" + text[m_start:m_end] + "</mark>")
         pos = m_end
     out.append(escape(text[pos:end]))
     html = "".join(out).strip()
