@@ -4,7 +4,9 @@
                                       [--baseline SRC] [--no-write]
 
 Every figure is the wall time of a whole `searchsvc reindex CONTENT --index
-INDEX --quiet` process, interpreter start included, medians of --repeat:
+INDEX --quiet` process, interpreter start included, medians of --repeat, with
+its CPU time (user + system, the process and its children) beside it: on the
+shared 2-core machine other sessions' load stretches wall times far more:
   unchanged   nothing changed since the last run: scan (stat) every file, compare
               with the manifest, publish nothing
   one new     one new post added to the 15,440: parse it, add it, publish a generation
@@ -33,6 +35,7 @@ from __future__ import annotations
 import argparse
 import compileall
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -60,14 +63,21 @@ This post exists to measure how long adding **one post** to a large site takes.
 """
 
 
-def wall(cmd: list[str], env: dict | None = None) -> float:
+def timed_run(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
+    """(wall seconds, CPU seconds: user + system of the process and its children)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     # (cwd: not the repository, whose searchsvc/ would shadow --baseline's for `python -c`)
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tempfile.gettempdir())
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"{cmd} exited {proc.returncode}: {proc.stderr}")
-    return elapsed
+    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def wall(cmd: list[str], env: dict | None = None) -> float:
+    return timed_run(cmd, env)[0]
 
 
 class Tree:
@@ -79,10 +89,12 @@ class Tree:
         exe = str(Path(sys.executable).with_name("searchsvc"))  # the console script; PYTHONPATH picks the tree
         self.reindex = [exe, "reindex", str(content), "--index", str(index_dir), "--quiet"]
         self.rounds: dict[str, list[float]] = {"import": [], "unchanged": [], "one_new": [], "restore": []}
+        self.cpu: dict[str, list[float]] = {"unchanged": [], "one_new": [], "restore": []}
 
     def run(self, what: str) -> float:
-        took = wall(self.reindex, self.env)
+        took, cpu = timed_run(self.reindex, self.env)
         self.rounds[what].append(took)
+        self.cpu[what].append(cpu)
         return took
 
     def floor(self) -> None:
@@ -137,20 +149,27 @@ def main() -> None:
         shutil.rmtree(new_dir, ignore_errors=True)
     load_end = os.getloadavg()[0]
     med = {t.name: {k: common.median(v) for k, v in t.rounds.items()} for t in trees}
+    cpu = {t.name: {k: common.median(v) for k, v in t.cpu.items()} for t in trees}
     names = [t.name for t in trees]
+
+    def cell(name: str, what: str, bold: bool = False) -> str:
+        text = f"{med[name][what]:.3f} s"
+        return (f"**{text}**" if bold else text) + f" (CPU {cpu[name][what]:.3f} s)"
+
     rows = [
         ["floor: `python -c pass`"] + [f"{common.median(python):.3f} s"] * len(trees) + [""],
         ["floor: `python -c 'import searchsvc.cli'`"] + [f"{med[n]['import']:.3f} s" for n in names] + [""],
-        [f"**unchanged folder** ({posts:,} posts)"] + [f"**{med[n]['unchanged']:.3f} s**" for n in names] + ["<= 0.3 s"],
-        ["**one new post** added"] + [f"**{med[n]['one_new']:.3f} s**" for n in names] + ["<= 0.5 s"],
-        ["one post removed"] + [f"{med[n]['restore']:.3f} s" for n in names] + [""],
+        [f"**unchanged folder** ({posts:,} posts)"] + [cell(n, "unchanged", True) for n in names] + ["<= 0.3 s"],
+        ["**one new post** added"] + [cell(n, "one_new", True) for n in names] + ["<= 0.5 s"],
+        ["one post removed"] + [cell(n, "restore") for n in names] + [""],
     ]
     command = f"python bench/bench_incremental.py --layout {args.layout} --workdir {args.workdir} --repeat {args.repeat}" + (
         " --baseline SRC" if args.baseline else "")
     body = (
         f"### Incremental reindex, x{args.factor} ({posts:,} posts, layout {args.layout})\n\n"
         f"`{command}` — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {machine}, at the end {load_end:.2f}. "
-        f"Wall time of the whole `searchsvc reindex CONTENT --index INDEX --quiet` process, interpreter start included; "
+        f"Wall time of the whole `searchsvc reindex CONTENT --index INDEX --quiet` process, interpreter start included "
+        f"(and in brackets its CPU time, user + system, which the machine's other load inflates less); "
         f"medians of {args.repeat}" + (", the trees interleaved round by round" if args.baseline else "") + ".\n\n"
         + common.table(["run"] + names + ["target"], rows)
     )

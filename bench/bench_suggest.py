@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO))
 from searchsvc import create_app  # noqa: E402
 from searchsvc.query import suggest  # noqa: E402
 from searchsvc import settings as settings_mod  # noqa: E402
-from searchsvc.evaluate import load_judged  # noqa: E402
+from searchsvc.evaluation.judged import load as load_judged_set  # noqa: E402
 from searchsvc.index.build import reindex  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus" / "digitalgov-2017"
@@ -71,9 +71,10 @@ def main() -> int:
         app = create_app({"index_dir": str(index_dir)})
         client = app.test_client()
         prefixes = []
-        for judged in load_judged():
+        judged_set = load_judged_set(REPO / "tests" / "relevance" / "digitalgov-2017.json").queries
+        for judged in judged_set:
             prefixes += [judged.query[:n] for n in range(2, len(judged.query) + 1)]
-        print(f"{len(prefixes)} prefixes of {len(load_judged())} queries; load average {os.getloadavg()[0]:.2f}")
+        print(f"{len(prefixes)} prefixes of {len(judged_set)} queries; load average {os.getloadavg()[0]:.2f}")
 
         started = time.perf_counter()
         client.get("/suggest.json?q=a")

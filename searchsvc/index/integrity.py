@@ -27,8 +27,8 @@ filesystem, whose timestamps come from this host's clock); and a write that
 deliberately sets the mtime back (``utimensat``) with the same size is not
 seen.  Damage below the filesystem (a disk returning other bytes for a block)
 does not change the stamp either: that is what the full ``verify`` (no
-stamps: ``/healthz?deep=1``, ``searchsvc publish``, pruning outside a
-reindex) is for, and a worker that fails to read a segment marks the
+stamps: ``/healthz?deep=1``, ``searchsvc publish`` and its pruning on the
+replica) is for, and a worker that fails to read a segment marks the
 generation damaged.
 """
 

@@ -7,10 +7,7 @@ an incremental run parses its few files in a process pool (``parse_all``).
 
 from __future__ import annotations
 
-import multiprocessing
-import multiprocessing.connection
 import os
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -23,6 +20,9 @@ from . import store, vocabulary
 from .manifest import FileResult
 from .schema import to_fields
 from .whoosh_internals import open_writer
+
+# multiprocessing and concurrent.futures are imported where processes are
+# started: an incremental run of a few posts parses them in this process.
 
 # Parsing (Markdown + HTML to text) dominates a full reindex; below this many
 # files a process pool costs more to start than it saves.
@@ -63,6 +63,9 @@ def parse_all(site: Site, jobs: list, progress: Callable[[int], None] | None, wo
     if len(jobs) >= PARALLEL_MIN_FILES and workers > 1:
         # detach_worker: a forked worker must not keep the reindex lock (or
         # run on) after this process is killed (tests/system/test_crash.py).
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_use_site, initargs=(site, os.getpid())) as pool:
             for result in pool.map(parse_job, jobs, chunksize=16):
@@ -126,6 +129,9 @@ def build_segments(building: Path, site: Site, jobs: list, facets: tuple, worker
     for a run of consecutive files, so the segments, in order, number the
     documents exactly as a serial build does.
     """
+    import multiprocessing
+    import multiprocessing.connection
+
     context = multiprocessing.get_context("fork")
     processes, pending, outcome = [], {}, {}
     try:

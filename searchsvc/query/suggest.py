@@ -50,13 +50,22 @@ def max_typo_distance(word: str) -> int:
     return 1 if n <= 7 else 2
 
 
-@dataclass(slots=True)
 class Title:
-    text: str
-    lower: str
-    words: tuple[str, ...]
-    url: str
-    day: str
+    """A stored title; its URL and day are read from the stored lists only when asked for
+    (type-ahead looks at many titles and shows a few)."""
+
+    __slots__ = ("text", "lower", "words", "_titles", "_number")
+
+    def __init__(self, text: str, lower: str, words: tuple[str, ...], titles: "Titles", number: int):
+        self.text, self.lower, self.words, self._titles, self._number = text, lower, words, titles, number
+
+    @property
+    def url(self) -> str:
+        return self._titles.urls[self._number]
+
+    @property
+    def day(self) -> str:
+        return self._titles.days[self._number]
 
 
 def _prefix_index(entries: list[tuple[str, ...]]) -> dict[str, np.ndarray]:
@@ -112,7 +121,7 @@ class Titles(Sequence):
             return [self[i] for i in range(*number.indices(len(self)))]
         text = self.texts[number]
         lower = text.lower()
-        return Title(text, lower, tuple(WORD.findall(lower)), self.urls[number], self.days[number])
+        return Title(text, lower, tuple(WORD.findall(lower)), self, number)
 
 
 class WordCounts(Mapping):
@@ -268,9 +277,9 @@ def _build(gen) -> Vocabulary:
     arrays = stored.read_arrays(gen.path)
     if arrays is not None:
         return _assemble(gen, _stored_totals(arrays))
-    # Its own reader: the generation's searcher reads shared file objects and
-    # belongs to whichever request holds gen.lock; a build through it would
-    # hold every request of this worker until done.
+    # Its own reader: this runs in the warm-up thread, which leases none of
+    # the generation's searchers (each is one request's at a time, readers.py),
+    # and leasing one would keep it from the requests until done.
     _, searcher = open_index(gen.path)
     try:
         return _build_from(gen, searcher.reader())
@@ -280,8 +289,9 @@ def _build(gen) -> Vocabulary:
 
 def _stored_totals(arrays: dict[str, np.ndarray]) -> stored.Totals:
     totals = stored.Totals(**{name: arrays[name] for name in stored.ARRAYS})
-    for name in ("words", "title_texts", "title_urls", "title_days"):
-        setattr(totals, name, stored.unstring(arrays, name))
+    totals.words = stored.unstring(arrays, "words")  # bisected and merged: a list
+    for name in ("title_texts", "title_urls", "title_days"):
+        setattr(totals, name, stored.strings(arrays, name))
     return totals
 
 

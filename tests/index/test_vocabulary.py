@@ -5,6 +5,9 @@ from __future__ import annotations
 import random
 
 import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from searchsvc.index import vocabulary as v
 
@@ -92,3 +95,23 @@ def test_a_few_changes_among_many_posts_give_the_totals_of_a_full_build(tmp_path
         v.write(tmp_path, v.combine(totals, tally))
         totals = v.read(tmp_path)
         assert as_lists(totals) == as_lists(at_once(posts)), run
+
+
+@pytest.mark.parametrize("values", [
+    [],
+    ["plain", "", "ascii"],
+    ["Émigré café", "", "naïve—“quoted”", "日本語のタイトル", "a😀b", "x"],
+    ["😀", "😀😀", "", "ü"],
+])
+def test_stored_strings_read_in_place_are_the_strings(values):
+    blob, ends = v.encode_strings(values)
+    lazy = v.Strings(blob, ends)
+    assert (len(lazy), list(lazy), lazy[-1:] if values else []) == (len(values), values, values[-1:])
+    with pytest.raises(IndexError):
+        lazy[len(values)]
+
+
+@given(st.lists(st.text(max_size=12), max_size=30))
+def test_stored_strings_hypothesis(values):
+    blob, ends = v.encode_strings(values)
+    assert list(v.Strings(blob, ends)) == values
