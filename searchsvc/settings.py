@@ -64,7 +64,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_prefix_expansions", 64, "Most index terms a `prefix*` word expands to."),
     Setting("max_expanded_terms", 128, "Most index terms a whole query may read, its words, `prefix*` expansions, typo corrections and synonyms together; several `prefix*` words share it equally."),
     Setting("max_phrase_words", 12, "Most words a quoted phrase may hold (more: 400)."),
-    Setting("max_concurrent_searches", 4, "Most searches one worker process runs at once; more wait up to `search_queue_ms`, then answer 503 with `Retry-After`. 0: no limit."),
+    Setting("max_concurrent_searches", 4, "Most searches one worker process runs at once; more wait up to `search_queue_ms`, then answer 503 with `Retry-After`. 0: no limit. Also the most index searchers a worker opens per generation (each search has its own; one file descriptor per segment file each)."),
     Setting("search_queue_ms", 100, "Milliseconds a search waits for one of the `max_concurrent_searches` places before answering 503."),
     Setting("client_cpu_ms", 0, "CPU milliseconds a second one client address's searches may use, on average, in each worker process (a normal search costs 8-20 ms, the most expensive 200-300); saved up to `client_cpu_burst_ms`. A client past its share is answered 429 with `Retry-After` before anything is searched. 0 (the default): no limit. The systemd unit sets 50; behind a proxy set `trusted_proxy_hops` too, or every client is the proxy's address and shares one share."),
     Setting("client_cpu_burst_ms", 200, "CPU milliseconds a client address may save up and spend at once, beyond `client_cpu_ms` a second (a new address starts with them)."),

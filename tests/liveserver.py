@@ -14,14 +14,15 @@ from .conftest import REPO, running_server
 
 
 @contextmanager
-def gunicorn(index_dir: Path, workers: int = 3, log_path: Path | None = None, **settings):
-    """``gunicorn -w N wsgi:app`` on 127.0.0.1, configured through SEARCHSVC_*."""
+def gunicorn(index_dir: Path, workers: int = 3, log_path: Path | None = None, threads: int = 1, **settings):
+    """``gunicorn -w N wsgi:app`` on 127.0.0.1, configured through SEARCHSVC_*; ``threads`` > 1: gthread workers."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEARCHSVC_")}
     env["SEARCHSVC_INDEX_DIR"] = str(index_dir)
     for name, value in settings.items():
         env[f"SEARCHSVC_{name.upper()}"] = str(value)
     log_path = log_path or index_dir.parent / f"gunicorn-{os.getpid()}-{id(env)}.log"
-    argv = lambda port: [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "60", "wsgi:app"]  # noqa: E731
+    threaded = ["--threads", str(threads)] if threads > 1 else []
+    argv = lambda port: [sys.executable, "-m", "gunicorn", "-w", str(workers), *threaded, "-b", f"127.0.0.1:{port}", "--timeout", "60", "wsgi:app"]  # noqa: E731
     with running_server(argv, log_path, env=env, cwd=REPO) as (base, proc):
         proc.base = base
         proc.port = int(base.rsplit(":", 1)[1])

@@ -68,7 +68,7 @@ def expansions_in_index(index_dir: Path, facets: tuple[str, ...], acronyms: set[
     try:
         gen = handle.acquire()
         try:
-            with gen.lock:
+            with gen.reading():
                 stored = list(gen.searcher.reader().all_stored_fields())
         finally:
             handle.release(gen)

@@ -28,7 +28,7 @@ class GateRefused(ReindexFailed):
 def figures_of(path: Path, judged: JudgedSet, settings: Mapping[str, Any]) -> dict[str, dict[str, float]]:
     gen = Generation(0, path, tuple(settings["facets"]))
     try:
-        with gen.lock:
+        with gen.reading():
             return summary(rows_of(service_ranker(gen, settings), judged))
     finally:
         gen.close()

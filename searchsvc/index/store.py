@@ -36,6 +36,7 @@ import os
 import re
 import shutil
 import stat
+import threading
 from pathlib import Path
 
 CURRENT = "current"
@@ -360,7 +361,8 @@ def mark_damaged(gen_dir: Path, problems: list[str], found_by: str) -> None:
     its next request, no reindex links its files, pruning keeps it as evidence."""
     if is_damaged(gen_dir):
         return
-    tmp = gen_dir / f".{DAMAGED}.tmp{os.getpid()}"
+    # (per thread too: a worker's searches run side by side and may find the damage at once)
+    tmp = gen_dir / f".{DAMAGED}.tmp{os.getpid()}.{threading.get_ident()}"
     write_json(tmp, {"found_by": found_by, "pid": os.getpid(), "problems": problems[:20]})
     os.chmod(tmp, 0o644)
     os.replace(tmp, gen_dir / DAMAGED)

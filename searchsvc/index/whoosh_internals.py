@@ -28,15 +28,18 @@ Whoosh's own path.  Nothing outside this module touches ``whoosh.filedb``,
    2.4 GB -> 570 MB).  Installed explicitly by ``create_app`` and the CLI,
    never as a side effect of an import; in effect only with ``MMAP`` (off:
    see 5).
-5. ``open_index``: opens an index and a searcher, closing every file opened
-   on the way when a torn file makes it fail (Whoosh leaks them), and
-   reading segments without an mmap (a truncated mapped file is SIGBUS).
+5. ``open_index``/``open_searcher``: open an index and searchers on it,
+   closing every file opened on the way when a torn file makes it fail
+   (Whoosh leaks them), and reading segments without an mmap (a truncated
+   mapped file is SIGBUS).
 6. ``segment_parts``: where each part lies in a segment file.
 """
 
 from __future__ import annotations
 
 import pickle
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -371,30 +374,52 @@ def open_index(path: Path):
     (bench/bench_query.py, 2017 corpus, shared machine): p50 2.76-2.83 ms
     with the mmap, 2.83-3.42 ms without.
     """
-    opened: list = []
-
-    class _Tracking(FileStorage):
-        def open_file(self, name, **kwargs):
-            handle = super().open_file(name, **kwargs)
-            if tracking:
-                opened.append(handle)
-            return handle
-
-    tracking = True
-    try:
-        ix = _Tracking(str(path), supports_mmap=MMAP).open_index()
+    storage = _TrackingStorage(str(path), supports_mmap=MMAP)
+    with storage.closing_on_failure():
+        ix = storage.open_index()
         searcher = ix.searcher()
-    except BaseException:
-        for handle in opened:
-            try:
-                handle.close()
-            except Exception:
-                pass
-        raise
-    finally:
-        tracking = False
-        opened = []
     return ix, searcher
+
+
+def open_searcher(ix):
+    """Another searcher on ``ix`` (from ``open_index``), with files of its own: one thread's, beside the others.
+
+    It reads the same table of contents (a generation's folder is never
+    written again), closes what it opened if that fails, as ``open_index``.
+    """
+    storage = ix.storage
+    with storage.closing_on_failure():
+        return ix.searcher()
+
+
+class _TrackingStorage(FileStorage):
+    """A FileStorage that can close every file opened through it while a block runs, if the block fails."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._opening = threading.local()
+
+    def open_file(self, name, **kwargs):
+        handle = super().open_file(name, **kwargs)
+        opened = getattr(self._opening, "files", None)
+        if opened is not None:
+            opened.append(handle)
+        return handle
+
+    @contextmanager
+    def closing_on_failure(self):
+        self._opening.files = opened = []
+        try:
+            yield
+        except BaseException:
+            for handle in opened:
+                try:
+                    handle.close()
+                except Exception:
+                    pass
+            raise
+        finally:
+            self._opening.files = None
 
 
 # Whether segments are read through an mmap: faster by a few percent, but a

@@ -84,3 +84,45 @@ class ResultCache:
             "misses": self.misses,
             "hit_rate": self.hits / looked if looked else 0.0,
         }
+
+
+class SharedLRU:
+    """A thread-safe least-recently-used mapping, bounded by entries or by a total ``weigh(value)``.
+
+    For the per-generation caches that searches running side by side fill
+    (query/readers.py): two threads may read the same value at once; the
+    second ``put`` replaces the first, counted once.
+    """
+
+    def __init__(self, capacity: int, weigh=None):
+        self.capacity = capacity
+        self._weigh = weigh or (lambda value: 1)
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self.weight = 0
+
+    def get(self, key):
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self.weight -= self._weigh(old)
+            self._items[key] = value
+            self.weight += self._weigh(value)
+            while self.weight > self.capacity and len(self._items) > 1:
+                _, dropped = self._items.popitem(last=False)
+                self.weight -= self._weigh(dropped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.weight = 0
+
+    def __len__(self) -> int:
+        return len(self._items)

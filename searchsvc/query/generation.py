@@ -15,7 +15,7 @@ import os
 import threading
 import time
 import weakref
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,30 +27,13 @@ from ..words import facet_key
 from ..index.whoosh_internals import open_index
 from .budget import not_charged
 from .cache import ResultCache
+from .readers import Readers, StoredFields
 
 log = logging.getLogger(__name__)
 
 
 # ~5 KB a post (the body is stored): about 10 MB per worker.
 STORED_FIELDS_REMEMBERED = 2048
-
-
-def _remembered(stored_fields, capacity: int):
-    """``stored_fields(docnum)`` with the last ``capacity`` answers kept (a copy each time)."""
-    kept: OrderedDict[int, dict] = OrderedDict()
-
-    def lookup(docnum: int) -> dict:
-        fields = kept.get(docnum)
-        if fields is None:
-            fields = stored_fields(docnum)
-            kept[docnum] = fields
-            if len(kept) > capacity:
-                kept.popitem(last=False)
-        else:
-            kept.move_to_end(docnum)
-        return dict(fields)
-
-    return lookup
 
 
 # A generation whose checksums were verified clean this recently is not
@@ -63,14 +46,25 @@ class NoIndex(Exception):
 
 
 class Generation:
-    def __init__(self, number: int, path: Path, facets: tuple[str, ...]):
+    """One open generation: its searchers (one per concurrent read, see readers.py) and the state built from it.
+
+    Read it inside ``with generation.reading():`` (on_live does): the block
+    has a searcher of its own, ``generation.searcher``.  Outside one,
+    ``searcher`` is the first searcher, for a process's only thread (the
+    CLI, tests, benches).
+    """
+
+    def __init__(self, number: int, path: Path, facets: tuple[str, ...], readers: int | None = None):
         self.number = number
         self.path = path
-        self.ix, self.searcher = open_index(path)
+        self.ix, searcher = open_index(path)
+        self.stored_fields = StoredFields(STORED_FIELDS_REMEMBERED)
+        # (prepare must not hold the generation: the finalizer below holds the readers)
+        self.readers = Readers(self.ix, searcher, readers, self.stored_fields.install)
         # Segments are open files (not an mmap, see open_index): a generation
         # dropped without close() (an app nobody closed) closes them when it
         # is collected, instead of leaving them to the files' finalizers.
-        self._closer = weakref.finalize(self, _close_searcher, self.searcher)
+        self._closer = weakref.finalize(self, self.readers.close)
         try:
             self._load(path, facets)
         except BaseException:
@@ -78,10 +72,16 @@ class Generation:
             self.close()
             raise
 
+    @property
+    def searcher(self):
+        """The searcher of this thread's ``reading()`` block (else the first: see the class)."""
+        return self.readers.current()
+
+    def reading(self):
+        """A block in which this thread reads the generation with a searcher of its own."""
+        return self.readers.lease()
+
     def _load(self, path: Path, facets: tuple[str, ...]) -> None:
-        # Whoosh readers seek and read shared file objects: one query at a
-        # time per generation.  Throughput comes from worker processes.
-        self.lock = threading.Lock()
         # Results depend only on the request and the generation: a new
         # generation starts with an empty cache (see cache.py).
         self.cache = ResultCache()
@@ -91,10 +91,6 @@ class Generation:
         # Requests answered without state that was still being built (see
         # derived's ``wait``): their results must not be cached.
         self.incomplete_answers = 0
-        # Stored fields are zlib-compressed pickles: decompressing them was a
-        # seventh of a query (hits and the relevance re-rank read the same
-        # popular posts again and again), so the most recent are kept.
-        self.searcher.stored_fields = _remembered(self.searcher.stored_fields, STORED_FIELDS_REMEMBERED)
         self.meta = store.read_json(path / store.META, {}) or {}
         forms = store.read_json(path / store.FACETS_FILE, {}) or {}
         # The site's names and pages for values (Hugo term pages, Jekyll's
@@ -166,7 +162,8 @@ class Generation:
         with self._derived_lock:
             building = self._building.setdefault(name, threading.Lock())
         if not building.acquire(timeout=-1 if wait is None else wait):
-            self.incomplete_answers += 1
+            with self._derived_lock:  # (searches run side by side: += is not atomic)
+                self.incomplete_answers += 1
             return None
         try:
             value = self._derived.get(name)
@@ -183,13 +180,6 @@ class Generation:
         # vocabulary's arrays): closed, it lets them go too, instead of
         # holding the mapping for as long as anything holds the generation.
         self.__dict__.get("_derived", {}).clear()
-
-
-def _close_searcher(searcher) -> None:
-    try:
-        searcher.close()
-    except Exception:
-        pass
 
 
 @dataclass
@@ -209,10 +199,11 @@ class IndexHandle:
     that do not need it are not held up.
     """
 
-    def __init__(self, index_dir: Path, facets: tuple[str, ...], warm=None):
+    def __init__(self, index_dir: Path, facets: tuple[str, ...], warm=None, max_readers: int | None = None):
         self.index_dir = Path(index_dir)
         self.facets = tuple(facets)
         self.warm = warm
+        self.max_readers = max_readers  # searchers a generation opens at most (readers.py; None: one per reading thread)
         self._lock = threading.Lock()
         self._generation: Generation | None = None
         self._target: int | None = None  # what `current` pointed at when we last looked
@@ -242,7 +233,7 @@ class IndexHandle:
                 log.error("index %s: %s", self.index_dir, problem)
                 continue
             try:
-                generation = Generation(number, path, self.facets)
+                generation = Generation(number, path, self.facets, self.max_readers)
             except Exception as exc:  # torn files fail in many ways: TypeError, EOFError, struct.error...
                 self._confirm_damage(path, exc)
                 problems.append(f"generation {number} cannot be read ({type(exc).__name__}: {exc}); run 'searchsvc reindex' to rebuild it")

@@ -22,7 +22,7 @@ from typing import Any, Mapping
 from whoosh import qparser, query as wq
 
 from ..index.schema import QUERY_FIELDS, TEXT_FIELDS
-from .budget import check_phrases, prefix_share
+from .budget import NO_DEADLINE, check_phrases, prefix_share
 from .ranking import FIELD_BOOSTS
 
 MAX_GROUP_DEPTH = 8
@@ -66,37 +66,54 @@ def _group_depth(q: str) -> int:
     return deepest
 
 
-def _bound_expansions(node, reader, max_expansions: int):
-    """Replace wildcard nodes: ``word*`` -> the most frequent matching terms."""
-    if isinstance(node, wq.Prefix):
-        prefix = node.text
-        if len(prefix) < MIN_PREFIX_CHARS:
-            return wq.NullQuery
-        terms = []
-        for term in reader.expand_prefix(node.fieldname, prefix):
-            terms.append(term.decode("utf-8") if isinstance(term, bytes) else term)
-            if len(terms) >= 10 * max_expansions:
-                break
+def _bound_expansions(node, reader, max_expansions: int, deadline=NO_DEADLINE):
+    """Replace wildcard nodes: ``word*`` -> the most frequent matching terms.
+
+    Choosing them reads the term dictionary (32 prefixes in 4 fields: ~150 ms
+    on the 2017 corpus), so past the ``deadline`` a prefix not yet expanded
+    expands to its first term only (the first prefix, to its share).
+    """
+    expanded = [0]
+
+    def bound(node):
+        if isinstance(node, wq.Prefix):
+            late = expanded[0] > 0 and deadline.expired()
+            expanded[0] += 1
+            return _expansions(node, reader, 1 if late else max_expansions, sort=not late)
+        if isinstance(node, (wq.Wildcard, wq.Regex, wq.FuzzyTerm, wq.TermRange, wq.Every)):
+            text = re.sub(r"[*?]+", "", getattr(node, "text", "") or "")
+            return wq.Term(node.fieldname, text.lower(), boost=node.boost) if text else wq.NullQuery
+        if node.is_leaf():
+            return node
+        return node.apply(bound)
+
+    return bound(node)
+
+
+def _expansions(node, reader, max_expansions: int, sort: bool = True):
+    prefix = node.text
+    if len(prefix) < MIN_PREFIX_CHARS:
+        return wq.NullQuery
+    terms = []
+    for term in reader.expand_prefix(node.fieldname, prefix):
+        terms.append(term.decode("utf-8") if isinstance(term, bytes) else term)
+        if len(terms) >= (10 if sort else 1) * max_expansions:
+            break
+    if sort:
         terms.sort(key=lambda t: -reader.doc_frequency(node.fieldname, t))
-        terms = terms[:max_expansions]
-        if not terms:
-            return wq.NullQuery
-        expanded = []
-        for t in terms:
-            term = wq.Term(node.fieldname, t, boost=node.boost)
-            # One scored word (language.scored_words), whatever it expands to.
-            term.startchar, term.endchar, term.expanded_from = node.startchar, node.endchar, prefix
-            expanded.append(term)
-        return wq.Or(expanded)
-    if isinstance(node, (wq.Wildcard, wq.Regex, wq.FuzzyTerm, wq.TermRange, wq.Every)):
-        text = re.sub(r"[*?]+", "", getattr(node, "text", "") or "")
-        return wq.Term(node.fieldname, text.lower(), boost=node.boost) if text else wq.NullQuery
-    if node.is_leaf():
-        return node
-    return node.apply(lambda child: _bound_expansions(child, reader, max_expansions))
+    terms = terms[:max_expansions]
+    if not terms:
+        return wq.NullQuery
+    expanded = []
+    for t in terms:
+        term = wq.Term(node.fieldname, t, boost=node.boost)
+        # One scored word (language.scored_words), whatever it expands to.
+        term.startchar, term.endchar, term.expanded_from = node.startchar, node.endchar, prefix
+        expanded.append(term)
+    return wq.Or(expanded)
 
 
-def parse_query(q: str, schema, reader, settings: Mapping[str, Any], group=qparser.AndGroup):
+def parse_query(q: str, schema, reader, settings: Mapping[str, Any], group=qparser.AndGroup, deadline=NO_DEADLINE):
     """Query text -> a Whoosh query, or None when nothing searchable is left."""
     if _group_depth(q) > MAX_GROUP_DEPTH:
         q = q.replace("(", " ").replace(")", " ")
@@ -113,7 +130,7 @@ def parse_query(q: str, schema, reader, settings: Mapping[str, Any], group=qpars
             parsed = parser.parse(_plain_words(q).lower())
     check_phrases(parsed, settings)
     # The whole query's budget, shared before a single term is expanded.
-    parsed = _bound_expansions(parsed, reader, prefix_share(parsed, settings)).normalize()
+    parsed = _bound_expansions(parsed, reader, prefix_share(parsed, settings), deadline).normalize()
     if parsed is wq.NullQuery or isinstance(parsed, wq.NullQuery.__class__):
         return None
     return parsed

@@ -14,6 +14,7 @@ the exact forms typed.
 from __future__ import annotations
 
 import functools
+import threading
 from dataclasses import dataclass, replace
 
 from whoosh import query as wq
@@ -25,6 +26,9 @@ from .language import scored_words, with_alternatives
 from .ranking import FIELD_BOOSTS, WEIGHTS, Weights
 
 _ANALYZER = None
+# Whoosh's stemming cache (util/cache.py's lfu_cache) evicts without a lock:
+# two searches at once on a full cache can delete the same word (KeyError).
+_ANALYZER_LOCK = threading.Lock()
 
 
 def analysed(text: str) -> list[str]:
@@ -36,11 +40,12 @@ def _analysed(text: str) -> tuple[str, ...]:
     # The same words come back query after query (and each typo candidate
     # and synonym once per query): Whoosh's analyzer chain was a sixth of planning.
     global _ANALYZER
-    if _ANALYZER is None:
-        from ..index.schema import text_analyzer
+    with _ANALYZER_LOCK:
+        if _ANALYZER is None:
+            from ..index.schema import text_analyzer
 
-        _ANALYZER = text_analyzer()
-    return tuple(t.text for t in _ANALYZER(text))
+            _ANALYZER = text_analyzer()
+        return tuple(t.text for t in _ANALYZER(text))
 
 
 def _fields(stems: tuple[str, ...], boost: float):

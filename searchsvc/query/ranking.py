@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -24,7 +23,8 @@ from whoosh import query as wq
 
 from ..index.schema import TEXT_FIELDS as FIELDS
 from ..index.whoosh_internals import read_posting
-from .sequence import in_sequence as _in_sequence
+from .cache import SharedLRU
+from .sequence import MAX_CACHED_POSITIONS, in_sequence as _in_sequence
 from .tuning import boosts
 
 if TYPE_CHECKING:
@@ -106,9 +106,10 @@ class FieldStats:
     """
 
     def __init__(self, gen: Generation):
+        # Each search reads with its own searcher (query/readers.py); this
+        # state is shared, so it holds the generation's readers, not one.
+        self._readers = gen.readers
         reader = gen.searcher.reader()
-        self.reader = reader
-        self.searcher = gen.searcher
         self.size = reader.doc_count_all()
         self.n = max(1, self.size)
         self.lengths: dict[str, np.ndarray] = {}
@@ -119,15 +120,15 @@ class FieldStats:
                 (reader.doc_field_length(d, name, 0) or 0 for d in range(self.size)), dtype=np.int64, count=self.size
             )
             self.average[name] = max(1.0, reader.field_length(name) / self.n)
-        # filled by queries, which hold the generation's lock
-        self.postings: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        self.posting_bytes = 0
-        self.phrases: OrderedDict[tuple[str, ...], np.ndarray] = OrderedDict()
+        # filled by the searches, several at once
+        self.postings = SharedLRU(MAX_CACHED_POSTING_BYTES, lambda found: found[0].nbytes + found[1].nbytes)
+        self.phrases = SharedLRU(MAX_CACHED_PHRASES)
         # (field, stem, docnum) -> the stem's positions in that post, for the
         # words-in-sequence bonus: reading them through Whoosh's matchers was
         # a third of a query on the real corpus, and the same popular posts
         # come back query after query.
-        self.positions: OrderedDict[tuple[str, str, int], list[int]] = OrderedDict()
+        self.positions = SharedLRU(MAX_CACHED_POSITIONS)
+        # (computed again at worst by two searches at once: the same arrays)
         self._damping: dict[float, np.ndarray] = {}
         self._norms: dict[tuple[str, float, float], np.ndarray] = {}
         self._doc_frequencies: dict[tuple[str, str], int] = {}
@@ -142,6 +143,15 @@ class FieldStats:
                 self._doc_frequencies.clear()
             self._doc_frequencies[key] = found
         return found
+
+    @property
+    def reader(self):
+        """This thread's reader of the generation."""
+        return self._readers.current().reader()
+
+    @property
+    def searcher(self):
+        return self._readers.current()
 
     def norm(self, name: str, weight: float, b: float) -> np.ndarray:
         """Per post, BM25F's factor for a field's term frequencies: weight / (1 - b + b x length / average length)."""
@@ -174,16 +184,10 @@ class FieldStats:
         """(sorted docnums, term frequencies) of a stem in a field."""
         key = (name, stem)
         found = self.postings.get(key)
-        if found is not None:
-            self.postings.move_to_end(key)
-            return found
-        found = read_posting(self.reader, name, stem) if key in self.reader else (_EMPTY_IDS, _EMPTY_TFS)
-        ids, tfs = found
-        self.postings[key] = found
-        self.posting_bytes += ids.nbytes + tfs.nbytes
-        while self.posting_bytes > MAX_CACHED_POSTING_BYTES and len(self.postings) > 1:
-            _, (old_ids, old_tfs) = self.postings.popitem(last=False)
-            self.posting_bytes -= old_ids.nbytes + old_tfs.nbytes
+        if found is None:
+            reader = self.reader
+            found = read_posting(reader, name, stem) if key in reader else (_EMPTY_IDS, _EMPTY_TFS)
+            self.postings.put(key, found)
         return found
 
     def phrase_docs(self, stems: tuple[str, ...], fields: tuple[str, ...] = FIELDS) -> np.ndarray:
@@ -193,9 +197,7 @@ class FieldStats:
         if found is None:
             phrase = wq.Or([wq.Phrase(f, list(stems)) for f in fields])
             found = np.fromiter(self.searcher.docs_for_query(phrase), dtype=np.int64)
-            self.phrases[key] = found
-            if len(self.phrases) > MAX_CACHED_PHRASES:
-                self.phrases.popitem(last=False)
+            self.phrases.put(key, found)
         return found
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from whoosh import qparser
 
 from . import suggest, synonyms
-from .budget import NO_DEADLINE, Deadline, too_slow
+from .budget import NO_DEADLINE, Deadline, too_slow, until_deadline
 from .facets import facet_matches, facets_of, filter_docs, in_date_range
 from .generation import Generation
 from .hits import hit
@@ -85,7 +85,7 @@ def language_query(gen: Generation, req: SearchRequest, settings, weights: Weigh
     groups = synonyms.effective(settings, gen.meta.get("content_dir"))
     searcher = gen.searcher
     for group in (qparser.AndGroup, qparser.OrGroup):
-        parsed = parse_query(req.q, gen.searcher.schema, searcher.reader(), settings, group=group)
+        parsed = parse_query(req.q, searcher.schema, searcher.reader(), settings, group=group, deadline=deadline)
         if parsed is None:
             return None, None, None, np.zeros(gen.size, dtype=bool)
         limits = settings["max_query_terms"], stem_df, settings["max_expanded_terms"]
@@ -106,7 +106,7 @@ def _docs(gen: Generation, parsed, deadline=NO_DEADLINE) -> np.ndarray:
     docs = np.zeros(gen.size, dtype=bool)
     if parsed is not None:
         found = []
-        for i, docnum in enumerate(gen.searcher.docs_for_query(parsed)):
+        for i, docnum in enumerate(gen.searcher.docs_for_query(until_deadline(parsed, deadline))):
             if i % _MATCH_BATCH == 0 and i and deadline.expired():
                 break
             found.append(docnum)

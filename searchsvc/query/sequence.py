@@ -36,11 +36,7 @@ def in_sequence(stats, name: str, stems: list[str], docs: set[int]) -> set[int]:
                     matcher = stats.reader.postings(name, stem)
                 matcher.skip_to(docnum)  # order is ascending: the matcher only moves forward
                 found = matcher.value_as("positions") if matcher.is_active() and matcher.id() == docnum else []
-                cache[key] = found
-                if len(cache) > MAX_CACHED_POSITIONS:
-                    cache.popitem(last=False)
-            else:
-                cache.move_to_end(key)
+                cache.put(key, found)
             positions[docnum].append(found)
     found = set()
     for docnum, lists in positions.items():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import sys
+import threading
 import unicodedata
 from html import escape
 
@@ -32,13 +33,15 @@ SCAN_CHARS = 20_000
 _WORD = _ANALYZER.items[0].expression
 _MISSING = object()
 _FORMS: dict[str, str | None] = {}
+_ANALYZER_LOCK = threading.Lock()
 MAX_REMEMBERED_WORDS = 200_000
 
 
 def _form(word: str) -> str | None:
     form = _FORMS.get(word, _MISSING)
     if form is _MISSING:
-        tokens = [t.text for t in _ANALYZER(word, mode="index")]
+        with _ANALYZER_LOCK:  # (see plan.py's: Whoosh's stemming cache is not thread-safe)
+            tokens = [t.text for t in _ANALYZER(word, mode="index")]
         form = tokens[0] if len(tokens) == 1 else None
         if len(_FORMS) >= MAX_REMEMBERED_WORDS:
             _FORMS.clear()

@@ -277,9 +277,9 @@ def _build(gen) -> Vocabulary:
     arrays = stored.read_arrays(gen.path)
     if arrays is not None:
         return _assemble(gen, _stored_totals(arrays))
-    # Its own reader: the generation's searcher reads shared file objects and
-    # belongs to whichever request holds gen.lock; a build through it would
-    # hold every request of this worker until done.
+    # Its own reader: this runs in the warm-up thread, which leases none of
+    # the generation's searchers (each is one request's at a time, readers.py),
+    # and leasing one would keep it from the requests until done.
     _, searcher = open_index(gen.path)
     try:
         return _build_from(gen, searcher.reader())

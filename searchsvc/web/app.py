@@ -51,7 +51,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # from the `facets` setting (which names a plain folder's).
     conf["facets"] = live_facets(index_dir) or conf["facets"]
     install_mapped_buffers()
-    app.extensions["searchsvc"] = handle = IndexHandle(index_dir, conf["facets"], warm=suggest.warm)
+    # A searcher for each search running at once (query/readers.py): as many as the search places.
+    readers = conf["max_concurrent_searches"] or None
+    app.extensions["searchsvc"] = handle = IndexHandle(index_dir, conf["facets"], warm=suggest.warm, max_readers=readers)
     if conf["replica"]:
         handle.empty_message = (
             f"this replica has no generation published to {index_dir} yet; publish one from the build host "

@@ -17,7 +17,7 @@ from .errors import ServiceUnavailable
 
 
 def on_live(read):
-    """``read(generation)`` on the live generation, under its lock.
+    """``read(generation)`` on the live generation, with a searcher of this thread's own (query/readers.py).
 
     A read that fails on damaged files (the generation's checksums say so:
     Whoosh raises zlib.error, struct.error, EOFError, KeyError... on them)
@@ -32,7 +32,7 @@ def on_live(read):
         except NoIndex as exc:
             raise ServiceUnavailable(str(exc)) from None
         try:
-            with generation.lock:
+            with generation.reading():
                 found = read(generation)
             g.searchsvc_generation = generation.number  # the X-Search-Generation of the answer (api.py)
             return found

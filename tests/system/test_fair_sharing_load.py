@@ -10,19 +10,18 @@ their own process (tests/attackers.py), every one a page no one asked for
 before (no answer-cache hits).  Meanwhile one visitor (127.0.0.10) sends
 plain-word searches at 5 a second, each new to the answer cache.  Target:
 the issue's is the visitor's p99 within 100 ms; asserted is p50 <= 50 ms
-and p99 <= 1 s, stretched by the load average (not met: see the end of
-the test).  The
-visitor first searches 5 s without the attack; when even that is past the
-target (other sessions' load on this shared 2-core machine), the test skips
-saying so instead of measuring noise.
+and p99 <= 150 ms, stretched by the load average.  The visitor first
+searches 5 s without the attack; when even that is past the target (other
+sessions' load on this shared 2-core machine), the test skips saying so
+instead of measuring noise.
 
-Measured (the same moment, load average 9-11 from other sessions, one run
-each): before (sync workers, no share) p50 1293 ms, p99 2749 ms, 13 searches
-answered in 20 s; gthread alone p50 119 ms, p99 3429 ms; gthread + the
-share (the unit now) p50 12-21 ms, p99 369-822 ms; no attack p50 16 ms,
-p99 74-108 ms.  At load 2-5: before p50 460 ms, p99 1372 ms; now p50
-16-18 ms, p99 181-576 ms (one or two searches of 100 searches over 100 ms:
-each met an expensive one holding the generation's lock); no attack p99 69 ms.  BENCHMARKS.md has the table.
+Measured (load average 1.5-4.5, interleaved with the code before, three
+runs each): now p50 12-17 ms, p99 57-88 ms (three more at load 1.9-3.6:
+65-106 ms); with searches taking turns on one searcher per generation
+(before query/readers.py) p50 11-13 ms, p99 325-451 ms: a normal search
+that met the one expensive search on the spare time waited for it.  Before
+the share (sync workers) at load 2-5: p50 460 ms, p99 1372 ms.  Without the
+attack p50 18-23 ms, slowest 29-93 ms.  BENCHMARKS.md has the table.
 """
 
 from __future__ import annotations
@@ -118,8 +117,9 @@ def test_eight_clients_sending_the_worst_queries_do_not_slow_a_normal_one(corpus
     assert len(refused) <= len(results) * 0.02, line
     assert len(results) >= SECONDS * VISITOR_RATE * 0.5, line
     assert sorted(times)[len(times) // 2] <= load_budget(0.050), line
-    # NOT the issue's 100 ms: within a worker searches take turns on the
-    # generation's lock (Whoosh readers share file objects), so a normal
-    # search that meets an expensive one on the spare time waits for it:
-    # p99 181-576 ms at load 2-5 (before: 1056-1372 ms and p50 220-460 ms).
-    assert p99(times) <= load_budget(1.0), line
+    # Each search has a searcher of its own (query/readers.py): a normal one
+    # shares the interpreter with an expensive one instead of waiting for
+    # it (p99 57-106 ms; taking turns: 325-538 ms).  The issue's 100 ms is
+    # about the noise of this machine (without the attack the slowest was up
+    # to 93 ms), so 150 ms.
+    assert p99(times) <= load_budget(0.150), line
