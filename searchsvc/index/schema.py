@@ -16,10 +16,10 @@ import datetime as dt
 import json
 from typing import TYPE_CHECKING, Iterable
 
-from whoosh import analysis, fields
-
 from ..words import facet_key
-from .whoosh_internals import StemmedText, text_analyzer
+from .whoosh_internals import StemmedText, text_analyzer  # (first: it imports Whoosh, see its 7.)
+
+from whoosh import analysis, fields  # noqa: E402  isort: skip
 
 if TYPE_CHECKING:
     from ..ingest.document import Document

@@ -11,7 +11,9 @@ import os
 from pathlib import Path
 from typing import Callable, Iterable
 
-from whoosh import index as whoosh_index
+from .whoosh_internals import open_writer  # (first: it imports Whoosh, see its 7.)
+
+from whoosh import index as whoosh_index  # noqa: E402  isort: skip
 
 from ..ingest.document import PostError, Skip, Vanished
 from ..ingest.post import load_page
@@ -19,7 +21,6 @@ from ..ingest.sites.base import Site
 from . import store, vocabulary
 from .manifest import FileResult
 from .schema import to_fields
-from .whoosh_internals import open_writer
 
 # multiprocessing and concurrent.futures are imported where processes are
 # started: an incremental run of a few posts parses them in this process.

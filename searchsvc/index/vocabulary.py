@@ -21,12 +21,13 @@ import bisect
 import json
 import mmap
 import os
+import sys
+from array import array
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
-
-import numpy as np
 
 from ..words import WORD
 from . import store
@@ -76,55 +77,89 @@ class Tally:
         self.titles.update(other.titles)
 
 
+def _ints(values=()) -> array:
+    return array("q", values)
+
+
 @dataclass
 class Totals:
-    """Every live post's part summed: what the file holds."""
+    """Every live post's part summed: what the file holds.
+
+    The number fields are ``array("q")`` here (NumPy arrays in a worker,
+    which maps the file): a reindex of one post combines and writes them
+    without importing NumPy (~0.1 s of its start, issue 15).
+    """
 
     words: list[str] = field(default_factory=list)  # sorted
-    df: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    pair_codes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # first << 32 | second, sorted
-    pair_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    df: Sequence[int] = field(default_factory=_ints)
+    pair_codes: Sequence[int] = field(default_factory=_ints)  # first << 32 | second, sorted
+    pair_counts: Sequence[int] = field(default_factory=_ints)
     # newest first, ties by id
     title_ids: list[str] = field(default_factory=list)
     title_texts: list[str] = field(default_factory=list)
     title_urls: list[str] = field(default_factory=list)
     title_days: list[str] = field(default_factory=list)
     # word number << 32 | title number, sorted: which titles have a word
-    title_words: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    title_words: Sequence[int] = field(default_factory=_ints)
+
+
+LOW = 0xFFFFFFFF
 
 
 def combine(old: Totals, tally: Tally) -> Totals:
     """``old`` with ``tally`` added: the next generation's totals.
 
-    The old totals are renumbered with array operations, so an incremental
-    run of one post costs a few list copies, not a rebuild (100,000 posts).
+    Word and title numbers are remapped only when they move (a new or a
+    gone word, a title inserted before others), so a run of one post costs
+    a few list copies and at most one pass over the stored numbers.
     """
     old_words = list(old.words)
     delta = {w: n for w, n in tally.df.items() if n}
     fresh = sorted(w for w in delta if not _has(old_words, w))
     merged = sorted(old_words + fresh) if fresh else old_words  # two sorted runs: one merge
-    # old word number -> merged number: plus the fresh words sorting before it
-    inserted = np.array([bisect.bisect_left(old_words, w) for w in fresh], dtype=np.int64)
-    old_to_merged = np.arange(len(old_words), dtype=np.int64) + np.searchsorted(inserted, np.arange(len(old_words)), side="right")
+    old_to_merged = _shifted(len(old_words), [bisect.bisect_left(old_words, w) for w in fresh]) if fresh else None
     number = _numbering(merged, len(delta) + len(tally.pairs))
-    df = np.zeros(len(merged), dtype=np.int64)
-    df[old_to_merged] = np.asarray(old.df, dtype=np.int64)
-    if delta:
-        np.add.at(df, np.array([number(w) for w in delta], dtype=np.int64), np.array(list(delta.values()), dtype=np.int64))
-    keep = df > 0
-    final = np.cumsum(keep) - 1
-    final[~keep] = -1
-    words = merged if keep.all() else [w for w, k in zip(merged, keep.tolist()) if k]
-    renumber = final[old_to_merged]  # old number -> new number (-1: gone)
-    codes, pair_counts = _pairs(old, renumber, tally, lambda w: final[number(w)])
-    out = Totals(words, df[keep], codes, pair_counts)
-    _titles(out, old, renumber, tally, lambda w: int(final[number(w)]))
+    if old_to_merged is None:
+        df = list(old.df)
+    else:
+        df = [0] * len(merged)
+        for at, count in zip(old_to_merged, old.df):
+            df[at] = count
+    for word, n in delta.items():
+        df[number(word)] += n
+    final = None  # merged number -> new number (-1: gone); None: the same
+    if df and min(df) <= 0:
+        final, next_number = [], 0
+        for count in df:
+            final.append(next_number if count > 0 else -1)
+            next_number += count > 0
+        words, df = [w for w, count in zip(merged, df) if count > 0], [count for count in df if count > 0]
+    else:
+        words = merged
+    if old_to_merged is None:
+        renumber = final  # old number -> new number
+    else:
+        renumber = old_to_merged if final is None else [final[at] for at in old_to_merged]
+    new_number = number if final is None else (lambda w: final[number(w)])
+    codes, pair_counts = _pairs(old, renumber, tally, new_number)
+    out = Totals(words, _ints(df), codes, pair_counts)
+    _titles(out, old, renumber, tally, new_number)
     return out
 
 
 def _has(words: list[str], word: str) -> bool:
     i = bisect.bisect_left(words, word)
     return i < len(words) and words[i] == word
+
+
+def _shifted(count: int, inserted: list[int]) -> list[int]:
+    """Old number -> merged number, ``inserted`` (sorted) the old places the fresh words go before."""
+    out, start = [], 0
+    for shift, at in enumerate(inserted):
+        out.extend(range(start + shift, at + shift))
+        start = max(start, at)
+    out.extend(range(start + len(inserted), count + len(inserted)))
+    return out
 
 
 def _numbering(words: list[str], wanted: int):
@@ -134,36 +169,46 @@ def _numbering(words: list[str], wanted: int):
     return lambda w: bisect.bisect_left(words, w)
 
 
-def _merge_sorted(codes: np.ndarray, counts: np.ndarray, more: np.ndarray, more_counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted unique ``codes`` plus some more (summed where equal), still sorted; an np.unique of the whole was most of a one-post run."""
-    if len(more) == 0:
+def _merge_sorted(codes: Sequence[int], counts: Sequence[int] | None, more: dict[int, int]) -> tuple[array, array | None]:
+    """Sorted unique ``codes`` plus ``more`` (code -> count, summed where equal), still sorted; without counts, a union."""
+    if len(more) * 16 < len(codes):  # a few: inserted in place (a memmove each)
+        codes = _ints(codes)
+        counts = None if counts is None else _ints(counts)
+        for code in sorted(more):
+            at = bisect.bisect_left(codes, code)
+            if at < len(codes) and codes[at] == code:
+                if counts is not None:
+                    counts[at] += more[code]
+            else:
+                codes.insert(at, code)
+                if counts is not None:
+                    counts.insert(at, more[code])
         return codes, counts
-    more, inverse = np.unique(more, return_inverse=True)
-    more_counts = np.bincount(inverse.ravel(), weights=more_counts, minlength=len(more)).astype(np.int64)
-    at = np.searchsorted(codes, more)
-    found = at < len(codes)
-    found[found] = codes[at[found]] == more[found]
-    counts = counts.copy()
-    np.add.at(counts, at[found], more_counts[found])
-    return np.insert(codes, at[~found], more[~found]), np.insert(counts, at[~found], more_counts[~found])
+    total = dict.fromkeys(codes, 0) if counts is None else dict(zip(codes, counts))
+    for code, n in more.items():
+        total[code] = total.get(code, 0) + n
+    keys = sorted(total)
+    return _ints(keys), None if counts is None else _ints(map(total.__getitem__, keys))
 
 
-def _pairs(old: Totals, renumber: np.ndarray, tally: Tally, number) -> tuple[np.ndarray, np.ndarray]:
+def _pairs(old: Totals, renumber: list[int] | None, tally: Tally, number) -> tuple[array, array]:
     # A pair whose word went had all its posts taken away: it is dropped on
     # both sides.  Word numbers only grow, so renumbered codes stay sorted.
-    old_codes = np.asarray(old.pair_codes)
-    first, second = renumber[old_codes >> 32], renumber[old_codes & 0xFFFFFFFF]
-    alive = (first >= 0) & (second >= 0)
-    codes, counts = first[alive] << 32 | second[alive], np.asarray(old.pair_counts, dtype=np.int64)[alive]
-    changed = [(pair, n) for pair, n in tally.pairs.items() if n]
-    flat = np.array([number(w) for pair, _ in changed for w in pair], dtype=np.int64).reshape(-1, 2)
-    live = (flat[:, 0] >= 0) & (flat[:, 1] >= 0)
-    more = flat[live, 0] << 32 | flat[live, 1]
-    codes, counts = _merge_sorted(codes, counts, more, np.array([n for _, n in changed], dtype=np.float64)[live])
-    keep = counts > 0
-    return codes[keep], counts[keep]
-
-
+    codes, counts = old.pair_codes, old.pair_counts
+    if renumber is not None:
+        moved = [(renumber[c >> 32], renumber[c & LOW], n) for c, n in zip(codes, counts)]
+        codes = [a << 32 | b for a, b, _ in moved if a >= 0 and b >= 0]
+        counts = [n for a, b, n in moved if a >= 0 and b >= 0]
+    more: dict[int, int] = {}
+    for (first, second), n in tally.pairs.items():
+        if n:
+            a, b = number(first), number(second)
+            if a >= 0 and b >= 0:
+                more[a << 32 | b] = more.get(a << 32 | b, 0) + n
+    codes, counts = _merge_sorted(codes, counts, more)
+    if counts and min(counts) <= 0:
+        codes, counts = _ints(c for c, n in zip(codes, counts) if n > 0), _ints(n for n in counts if n > 0)
+    return _ints(codes), _ints(counts)
 def _newest_first(days: list[str], ids: list[str], kept: int) -> list[int]:
     """Entries (the first ``kept`` already in order) by day, newest first, then by id."""
     if (len(days) - kept) * 32 > kept:
@@ -185,7 +230,7 @@ def _newest_first(days: list[str], ids: list[str], kept: int) -> list[int]:
     return order
 
 
-def _titles(out: Totals, old: Totals, renumber: np.ndarray, tally: Tally, number) -> None:
+def _titles(out: Totals, old: Totals, renumber: list[int] | None, tally: Tally, number) -> None:
     """The titles newest first (ties by id), and which titles have which word, into ``out``."""
     kept = [i for i, post in enumerate(old.title_ids) if post not in tally.removed and post not in tally.titles]
     added = sorted(tally.titles)
@@ -196,51 +241,66 @@ def _titles(out: Totals, old: Totals, renumber: np.ndarray, tally: Tally, number
     order = _newest_first(days, ids, len(kept))
     out.title_ids, out.title_texts = [ids[i] for i in order], [texts[i] for i in order]
     out.title_urls, out.title_days = [urls[i] for i in order], [days[i] for i in order]
-    place = np.empty(len(order), dtype=np.int64)
-    place[np.array(order, dtype=np.int64)] = np.arange(len(order))  # entry -> its place in the new order
-    old_codes = np.asarray(old.title_words)
-    old_place = np.full(len(old.title_ids), -1, dtype=np.int64)
-    old_place[np.array(kept, dtype=np.int64)] = place[: len(kept)]
+    place = [0] * len(order)  # entry -> its place in the new order
+    for at, entry in enumerate(order):
+        place[entry] = at
+    old_place = [-1] * len(old.title_ids)
+    for entry, title in enumerate(kept):
+        old_place[title] = place[entry]
     # kept titles keep their relative order and words their order: still sorted
-    titles = old_place[old_codes & 0xFFFFFFFF]
-    alive = titles >= 0
-    codes = renumber[old_codes >> 32][alive] << 32 | titles[alive]
-    new_codes = [
-        number(w) << 32 | int(place[len(kept) + j]) for j, post in enumerate(added) for w in set(WORD.findall(tally.titles[post][0].lower()))
-    ]
-    more = np.array(new_codes, dtype=np.int64)
-    out.title_words, _ = _merge_sorted(codes, np.zeros(len(codes), dtype=np.int64), more, np.zeros(len(more)))
+    codes = old.title_words
+    if renumber is not None or len(kept) < len(old_place):
+        renumber = renumber or range(len(old.words))
+        codes = [renumber[c >> 32] << 32 | old_place[c & LOW] for c in codes if old_place[c & LOW] >= 0]
+    elif old_place != list(range(len(old_place))):  # titles only moved (one inserted before them): the cheaper pass
+        shift = [at - title for title, at in enumerate(old_place)]
+        codes = [c + shift[c & LOW] for c in codes]
+    more = dict.fromkeys(
+        (number(w) << 32 | place[len(kept) + j] for j, post in enumerate(added) for w in set(WORD.findall(tally.titles[post][0].lower()))), 0
+    )
+    out.title_words = _merge_sorted(codes, None, more)[0]
 
 
 # --- the file -----------------------------------------------------------
 
 
-def encode_strings(values: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def encode_strings(values: list[str]) -> tuple[bytes, array]:
     """One UTF-8 blob and the character offsets of each string's end."""
-    text = "".join(values)
-    ends = np.cumsum(np.fromiter(map(len, values), dtype=np.int64, count=len(values)))  # (map: a generator here was a third of a write)
-    return np.frombuffer(text.encode("utf-8"), dtype=np.uint8), ends
+    return "".join(values).encode("utf-8"), _ints(accumulate(map(len, values)))
 
 
-def _unstrings(blob: np.ndarray, ends: np.ndarray) -> list[str]:
-    text = blob.tobytes().decode("utf-8")
-    starts = [0] + ends[:-1].tolist()
-    return [text[a:b] for a, b in zip(starts, ends.tolist())]
+def _unstrings(blob, ends) -> list[str]:
+    text = bytes(blob).decode("utf-8")
+    ends = ends.tolist()
+    return [text[a:b] for a, b in zip([0] + ends[:-1], ends)]
 
 
 STRING_LISTS = ("words", "title_ids", "title_texts", "title_urls", "title_days")
 ARRAYS = ("df", "pair_codes", "pair_counts", "title_words")
+INT64 = "<i8"  # the file's numbers: little-endian whatever the machine
+
+
+def _int64_bytes(values) -> bytes:
+    numbers = values if isinstance(values, array) and values.typecode == "q" else _ints(map(int, values))
+    if sys.byteorder != "little":
+        numbers = _ints(numbers)
+        numbers.byteswap()
+    return numbers.tobytes()
 
 
 def write(gen_dir: Path, totals: Totals) -> Path:
     """The totals as ``gen_dir/FILE`` (written whole, then renamed)."""
-    arrays: dict[str, np.ndarray] = {name: np.ascontiguousarray(getattr(totals, name), dtype=np.int64) for name in ARRAYS}
+    parts: dict[str, tuple[str, int, bytes]] = {}  # name -> (dtype, length, bytes)
+    for name in ARRAYS:
+        data = _int64_bytes(getattr(totals, name))
+        parts[name] = (INT64, len(data) // 8, data)
     for name in STRING_LISTS:
-        arrays[name + ".blob"], arrays[name + ".ends"] = encode_strings(getattr(totals, name))
+        blob, ends = encode_strings(getattr(totals, name))
+        parts[name + ".blob"], parts[name + ".ends"] = ("|u1", len(blob), blob), (INT64, len(ends), _int64_bytes(ends))
     header, offset = {}, 0
-    for name, array in arrays.items():
-        header[name] = {"dtype": array.dtype.str, "offset": offset, "length": len(array)}
-        offset += -(-array.nbytes // ALIGN) * ALIGN
+    for name, (dtype, length, data) in parts.items():
+        header[name] = {"dtype": dtype, "offset": offset, "length": length}
+        offset += -(-len(data) // ALIGN) * ALIGN
     head = json.dumps(header).encode("utf-8")
     start = -(-(len(MAGIC) + 8 + len(head)) // ALIGN) * ALIGN
     path = Path(gen_dir) / FILE
@@ -248,15 +308,24 @@ def write(gen_dir: Path, totals: Totals) -> Path:
     with open(tmp, "wb") as out:
         out.write(MAGIC + len(head).to_bytes(8, "little") + head)
         out.write(b"\0" * (start - out.tell()))
-        for array in arrays.values():
-            out.write(array.tobytes())
-            out.write(b"\0" * (-array.nbytes % ALIGN))
+        for _, _, data in parts.values():
+            out.write(data)
+            out.write(b"\0" * (-len(data) % ALIGN))
     os.replace(tmp, path)
     return path
 
 
-def read_arrays(gen_dir: Path) -> dict[str, np.ndarray] | None:
-    """The file's arrays, mapped read-only (shared by every worker); None when the generation has none."""
+def _header(data) -> tuple[dict, int]:
+    if data[: len(MAGIC)] != MAGIC:
+        raise ValueError(f"{FILE} is not a vocabulary file")
+    size = int.from_bytes(data[len(MAGIC) : len(MAGIC) + 8], "little")
+    return json.loads(data[len(MAGIC) + 8 : len(MAGIC) + 8 + size]), -(-(len(MAGIC) + 8 + size) // ALIGN) * ALIGN
+
+
+def read_arrays(gen_dir: Path) -> dict | None:
+    """The file's arrays as NumPy arrays, mapped read-only (shared by every worker); None when the generation has none."""
+    import numpy as np
+
     try:
         with open(Path(gen_dir) / FILE, "rb") as handle:
             if os.fstat(handle.fileno()).st_size == 0:
@@ -264,11 +333,7 @@ def read_arrays(gen_dir: Path) -> dict[str, np.ndarray] | None:
             data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
     except FileNotFoundError:
         return None
-    if data[: len(MAGIC)] != MAGIC:
-        raise ValueError(f"{FILE} is not a vocabulary file")
-    size = int.from_bytes(data[len(MAGIC) : len(MAGIC) + 8], "little")
-    header = json.loads(data[len(MAGIC) + 8 : len(MAGIC) + 8 + size])
-    start = -(-(len(MAGIC) + 8 + size) // ALIGN) * ALIGN
+    header, start = _header(data)
     return {
         name: np.frombuffer(data, dtype=np.dtype(info["dtype"]), count=info["length"], offset=start + info["offset"])
         for name, info in header.items()
@@ -276,16 +341,34 @@ def read_arrays(gen_dir: Path) -> dict[str, np.ndarray] | None:
 
 
 def read(gen_dir: Path) -> Totals | None:
-    arrays = read_arrays(gen_dir)
-    if arrays is None:
+    """The file as Totals of lists and ``array("q")`` (a reindex: no NumPy); None when the generation has none."""
+    try:
+        data = (Path(gen_dir) / FILE).read_bytes()
+    except FileNotFoundError:
         return None
-    totals = Totals(**{name: arrays[name] for name in ARRAYS})
+    if not data:
+        raise ValueError(f"{FILE} is empty")
+    header, start = _header(data)
+    view = memoryview(data)
+
+    def part(name: str):
+        info = header[name]
+        at = start + info["offset"]
+        if info["dtype"] == "|u1":
+            return view[at : at + info["length"]]
+        numbers = _ints()
+        numbers.frombytes(view[at : at + 8 * info["length"]])
+        if sys.byteorder != "little":
+            numbers.byteswap()
+        return numbers
+
+    totals = Totals(**{name: part(name) for name in ARRAYS})
     for name in STRING_LISTS:
-        setattr(totals, name, unstring(arrays, name))
+        setattr(totals, name, _unstrings(part(name + ".blob"), part(name + ".ends")))
     return totals
 
 
-def unstring(arrays: dict[str, np.ndarray], name: str) -> list[str]:
+def unstring(arrays: dict, name: str) -> list[str]:
     return _unstrings(arrays[name + ".blob"], arrays[name + ".ends"])
 
 
@@ -299,10 +382,13 @@ class Strings(Sequence):
     (none for ASCII), so nothing the size of the blob is allocated.
     """
 
-    def __init__(self, blob: np.ndarray, ends: np.ndarray):
-        self._data = memoryview(np.ascontiguousarray(blob, dtype=np.uint8))
+    def __init__(self, blob, ends):
+        import numpy as np
+
+        blob = np.frombuffer(blob, dtype=np.uint8) if isinstance(blob, (bytes, bytearray, memoryview)) else np.asarray(blob, dtype=np.uint8)
+        self._data = memoryview(np.ascontiguousarray(blob))
         ends = np.asarray(ends, dtype=np.int64)
-        follow = np.flatnonzero((np.asarray(blob) & 0xC0) == 0x80)
+        follow = np.flatnonzero((blob & 0xC0) == 0x80)
         if len(follow):
             # the j-th continuation byte belongs to character (position - j - 1)
             owners = follow - np.arange(len(follow)) - 1
@@ -323,7 +409,7 @@ class Strings(Sequence):
         return str(self._data[self._ends[number - 1] if number else 0 : self._ends[number]], "utf-8")
 
 
-def strings(arrays: dict[str, np.ndarray], name: str) -> Strings:
+def strings(arrays: dict, name: str) -> Strings:
     return Strings(arrays[name + ".blob"], arrays[name + ".ends"])
 
 

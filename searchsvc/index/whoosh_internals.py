@@ -33,17 +33,47 @@ Whoosh's own path.  Nothing outside this module touches ``whoosh.filedb``,
    (Whoosh leaks them), and reading segments without an mmap (a truncated
    mapped file is SIGBUS).
 6. ``segment_parts``: where each part lies in a segment file.
+7. ``_import_whoosh``: ``whoosh.compat`` imports ``urllib.request`` (with
+   it http.client, ssl and email: ~40 ms of a reindex of one post) for a
+   ``urlretrieve`` that searchsvc never calls; during that one import it
+   gets a stand-in whose ``urlretrieve`` imports the real one when called.
+   Modules of this package that import Whoosh import this module first.
+   Test: tests/index/test_startup.py (a reindex of one post imports neither).
 """
 
 from __future__ import annotations
 
 import pickle
+import sys
 import threading
+import types
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import whoosh
+
+def _import_whoosh() -> None:
+    if "whoosh.compat" in sys.modules or "urllib.request" in sys.modules:
+        return
+    stand_in = types.ModuleType("urllib.request")
+
+    def urlretrieve(*args, **kwargs):
+        from urllib.request import urlretrieve as real
+
+        return real(*args, **kwargs)
+
+    stand_in.urlretrieve = urlretrieve
+    sys.modules["urllib.request"] = stand_in
+    try:
+        import whoosh.compat  # noqa: F401
+    finally:
+        if sys.modules.get("urllib.request") is stand_in:
+            del sys.modules["urllib.request"]
+
+
+_import_whoosh()
+
+import whoosh  # noqa: E402
 from whoosh import analysis, fields, formats
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.filedb import compound
@@ -55,6 +85,9 @@ from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
 from ..words import WORD
+
+if TYPE_CHECKING:
+    import numpy as np
 
 PINNED = (2, 7, 4)
 if tuple(whoosh.__version__[:3]) != PINNED:
@@ -255,10 +288,6 @@ def _index_stemmed(value: str, stops, fmt):
 
 # --- 3. postings a block at a time --------------------------------------------
 
-_EMPTY_IDS = np.zeros(0, dtype=np.int32)
-_EMPTY_TFS = np.zeros(0, dtype=np.float64)
-
-
 def read_posting(reader, name: str, stem: str) -> tuple[np.ndarray, np.ndarray]:
     """(docnums, weights) of a term: = ``reader.postings(name, stem).items_as("weight")``.
 
@@ -268,6 +297,8 @@ def read_posting(reader, name: str, stem: str) -> tuple[np.ndarray, np.ndarray]:
     time (Whoosh 2.7.4's block reader, pinned in setup.cfg; other matchers,
     e.g. a segment with deletions, go the general way).
     """
+    import numpy as np  # (here: a reindex, which never reads postings, does without it)
+
     ids: list[np.ndarray] = []
     weights: list[np.ndarray] = []
     for leaf, offset in reader.leaf_readers():
@@ -288,7 +319,7 @@ def read_posting(reader, name: str, stem: str) -> tuple[np.ndarray, np.ndarray]:
             ids.append(np.fromiter((d + offset for d, _ in pairs), dtype=np.int64, count=len(pairs)))
             weights.append(np.fromiter((w for _, w in pairs), dtype=np.float64, count=len(pairs)))
     if not ids:
-        return _EMPTY_IDS, _EMPTY_TFS
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64)
     return np.concatenate(ids).astype(np.int32), np.concatenate(weights)
 
 

@@ -56,10 +56,8 @@ def imported_by(argv: list[str]) -> tuple[int, set[str], str]:
     return proc.returncode, modules, proc.stderr
 
 
-def test_the_real_command_on_an_unchanged_plain_folder_imports_no_parser_index_or_web_module(tmp_path):
-    """The `searchsvc` executable itself (not main() in a probe): on a plain folder of
-    posts that has not changed, none of the parsing stack (YAML, front matter,
-    Markdown, the generators' rules), Whoosh, NumPy, Flask or the query side."""
+def built_plain_folder(tmp_path) -> tuple[Path, Path]:
+    """Three posts in sub-folders, indexed once by the real command (which imports the parsing stack)."""
     content = tmp_path / "posts"
     for i in range(3):
         write_post(content, f"c{i:02d}/2017-06-0{i + 1}-post-{i}.md", f"title: Post {i}\ndate: 2017-06-0{i + 1}\ntags: [t{i}]", f"Body {i}.")
@@ -67,6 +65,14 @@ def test_the_real_command_on_an_unchanged_plain_folder_imports_no_parser_index_o
     code, first, err = imported_by(["reindex", str(content), "--index", str(index), "--quiet"])
     assert code == 0, err
     assert {"whoosh", "yaml", "searchsvc.ingest.fields"} <= first  # the probe sees a real build's imports
+    return content, index
+
+
+def test_the_real_command_on_an_unchanged_plain_folder_imports_no_parser_index_or_web_module(tmp_path):
+    """The `searchsvc` executable itself (not main() in a probe): on a plain folder of
+    posts that has not changed, none of the parsing stack (YAML, front matter,
+    Markdown, the generators' rules), Whoosh, NumPy, Flask or the query side."""
+    content, index = built_plain_folder(tmp_path)
     code, again, err = imported_by(["reindex", str(content), "--index", str(index), "--quiet"])
     assert code == 0, err
     heavy = {"flask", "werkzeug", "jinja2", "numpy", "whoosh", "markdown_it", "yaml", "frontmatter", "tomllib", "zoneinfo", "subprocess"}
@@ -77,3 +83,21 @@ def test_the_real_command_on_an_unchanged_plain_folder_imports_no_parser_index_o
         "searchsvc.ingest.document", "searchsvc.ingest.tuning", "searchsvc.ingest.walk", "searchsvc.ingest.sites",
         "searchsvc.ingest.sites.base", "searchsvc.ingest.sites.config_files", "searchsvc.ingest.sites.detect", "searchsvc.ingest.sites.plain",
     }
+
+
+def test_a_reindex_of_one_new_post_imports_no_numpy_and_no_network_modules(tmp_path):
+    """One new post is parsed, written and published without NumPy (the
+    vocabulary is merged with lists and arrays) and without urllib.request,
+    http.client, ssl or email.parser, which Whoosh's compat module would pull in
+    (whoosh_internals' 7.); the post is then found, so the run did publish it."""
+    content, index = built_plain_folder(tmp_path)
+    write_post(content, "c09/2017-06-09-quokka.md", "title: Quokka Crossing\ndate: 2017-06-09\ntags: [t9]", "Quokkas cross here.")
+    code, modules, err = imported_by(["reindex", str(content), "--index", str(index), "--quiet"])
+    assert code == 0, err
+    assert {"whoosh", "searchsvc.index.vocabulary", "markdown_it"} <= modules  # the probe sees the run's imports
+    assert {m for m in modules if m.split(".")[0] in ("numpy", "ssl", "http") or m in ("urllib.request", "email.parser")} == set()
+    from searchsvc.index import store, vocabulary
+
+    totals = vocabulary.read(index / store.gen_name(store.current_generation(index)))
+    assert totals.title_texts == ["Quokka Crossing", "Post 2", "Post 1", "Post 0"]
+    assert "quokkas" in totals.words
