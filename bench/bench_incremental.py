@@ -175,7 +175,8 @@ def main() -> None:
     )
     print(body)
     if not args.no_write:
-        common.write_section(f"incremental-x{args.factor}" + ("-plain" if args.layout == "plain" else ""), body)
+        # (its own markers: "incremental-x10" is issue 5's baseline section, kept as it was)
+        common.write_section(f"incremental-x{args.factor}-{args.layout}-issue-15", body.replace("### ", "#### ", 1))
 
 
 if __name__ == "__main__":

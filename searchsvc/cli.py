@@ -122,7 +122,8 @@ def run_reindex(conf: dict, full: bool, quiet: bool, verbose: bool = False, allo
             click.echo(f"warning: {warning}", err=True)
     for rel, reason in report.failed:
         click.echo(f"skipped {rel}: {reason}", err=True)
-    _report_settings_problems(Path(conf.get("search_settings_dir") or Path(site.root) / "search"))
+    published = report.full or report.added or report.updated or report.removed
+    _report_settings_problems(Path(conf.get("search_settings_dir") or Path(site.root) / "search"), index_dir if published else None)
     if verbose:
         for rel, kind, reason in report.skipped:
             click.echo(f"{kind}: {rel}: {reason}", err=True)
@@ -131,14 +132,18 @@ def run_reindex(conf: dict, full: bool, quiet: bool, verbose: bool = False, allo
     return EXIT_FAILED_POSTS if report.failed else 0
 
 
-def _report_settings_problems(folder: Path) -> None:
+def _report_settings_problems(folder: Path, published_to: Path | None) -> None:
     """The editors' settings files' invalid entries, as check-settings lists them
-    (they never fail the reindex: the rest of the settings apply)."""
+    (they never fail the reindex: the rest of the settings apply); after a
+    publish, also the pages best bets name that the new generation lacks."""
     if not folder.is_dir():
         return  # nothing configured; and the YAML parser is not imported
     from .editorial.files import load
 
-    for problem in load(folder).problems:
+    found = load(folder)
+    if published_to is not None and any(bet.pages for bet in found.best_bets):
+        found.problems += _pages_not_indexed(published_to, found.best_bets)
+    for problem in found.problems:
         click.echo(f"search settings: {folder / problem.file}:{problem.line}: {problem.reason}", err=True)
 
 
@@ -306,18 +311,40 @@ def evaluate_command(content_dir, judgments, as_json):
 
 @main.command("check-settings", short_help="Check the editors' search settings files (best bets, routes).")
 @click.argument("settings_dir", type=click.Path(file_okay=False, path_type=Path))
-def check_settings_command(settings_dir):
-    """Report every invalid entry of SETTINGS_DIR/best-bets.yml and routes.yml
-    as file:line: reason; exit 1 if there is any."""
+@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), help="Also check that every page a best bet names is in this index's live generation.")
+def check_settings_command(settings_dir, index_dir):
+    """Report every invalid entry of SETTINGS_DIR/best-bets.yml, routes.yml and
+    synonyms.yml as file:line: reason; exit 1 if there is any."""
     from .editorial.files import load
 
     if not settings_dir.is_dir():
         raise click.UsageError(f"settings folder '{settings_dir}' does not exist or is not a directory")
     found = load(settings_dir)
+    if index_dir is not None:
+        found.problems += _pages_not_indexed(index_dir, found.best_bets)
     for problem in found.problems:
         click.echo(f"{settings_dir / problem.file}:{problem.line}: {problem.reason}", err=True)
     click.echo(f"{len(found.best_bets)} best bets, {len(found.routes)} routes, {len(found.synonyms)} synonyms, {len(found.problems)} problems")
     sys.exit(1 if found.problems else 0)
+
+
+def _pages_not_indexed(index_dir: Path, best_bets) -> list:
+    from .query import page_refs
+    from .query.generation import IndexHandle, NoIndex
+
+    handle = IndexHandle(index_dir, _settings(index_dir=str(index_dir))["facets"])
+    try:
+        try:
+            generation = handle.acquire()
+        except NoIndex as exc:
+            raise click.UsageError(f"--index {index_dir}: {exc}") from None
+        try:
+            with generation.reading():
+                return page_refs.unresolved(generation, best_bets)
+        finally:
+            handle.release(generation)
+    finally:
+        handle.close()
 
 
 @main.command("stats", short_help="What visitors searched: top, zero-result, unclicked and rising queries.")

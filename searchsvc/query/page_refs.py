@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from urllib.parse import urlsplit
 
+from ..editorial.files import BEST_BETS, Problem
 from ..index import vocabulary as stored_vocabulary
 
 # Names remembered per generation (a settings file names tens; edits add more).
@@ -30,6 +31,15 @@ def resolve(gen, refs) -> dict[str, int]:
                 known.clear()
             known.update(_look_up(gen, missing))
         return {ref: known[ref] for ref in refs if known.get(ref) is not None}
+
+
+def unresolved(gen, best_bets) -> list[Problem]:
+    """A problem for each page a best bet names that ``gen`` does not hold (the bet leaves it out)."""
+    problems = []
+    for bet in best_bets:
+        held = resolve(gen, bet.pages) if bet.pages else {}
+        problems += [Problem(BEST_BETS, bet.line, f"page {page!r} is not in the index (left out)") for page in bet.pages if page not in held]
+    return problems
 
 
 def _look_up(gen, refs: list[str]) -> dict[str, int | None]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from ..editorial.files import BEST_BETS, folder_for, normalise
+from ..editorial.files import folder_for, normalise
 from ..editorial.live import LiveSettings
 from ..query import page_refs, synonyms, tuning
 
@@ -53,10 +53,8 @@ def settings_problems(conf, generation) -> list[str]:
     live = current_app.extensions.setdefault("searchsvc.editorial", LiveSettings())
     folder = settings_folder(conf, generation)
     current = live.current(folder)
-    found = [f"{folder / p.file}:{p.line}: {p.reason}" for p in current.problems]
-    for bet in current.best_bets:
-        held = page_refs.resolve(generation, bet.pages) if bet.pages else {}
-        found += [f"{folder / BEST_BETS}:{bet.line}: page {page!r} is not in the index (left out)" for page in bet.pages if page not in held]
+    problems = current.problems + page_refs.unresolved(generation, current.best_bets)
+    found = [f"{folder / p.file}:{p.line}: {p.reason}" for p in problems]
     base = synonyms.load(conf.get("synonyms_file")).problems
     return found + [p if p.startswith("synonyms file ") else f"{conf.get('synonyms_file') or synonyms.DEFAULT_FILE}: {p}" for p in base]
 

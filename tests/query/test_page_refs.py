@@ -5,6 +5,8 @@ hold is left out and listed in /healthz's settings_problems."""
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -51,3 +53,23 @@ def test_pages_by_id_url_and_path_and_the_missing_ones_reported(tmp_path, vocabu
         f"{settings_file}:1: page 'posts/2017/no-such-post.md' is not in the index (left out)",
         f"{settings_file}:1: page '/no/such/page/' is not in the index (left out)",
     ]
+
+
+def test_reindex_and_check_settings_name_the_pages_the_index_lacks(tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(SAMPLE, site)
+    (site / "search").mkdir()
+    (site / "search" / "best-bets.yml").write_text(BETS, encoding="utf-8")
+    cli = [sys.executable, "-m", "searchsvc.cli"]
+    lacking = [
+        f"{site / 'search'}/best-bets.yml:1: page 'posts/2017/no-such-post.md' is not in the index (left out)",
+        f"{site / 'search'}/best-bets.yml:1: page '/no/such/page/' is not in the index (left out)",
+    ]
+    built = subprocess.run(cli + ["reindex", str(site), "--index", str(tmp_path / "index"), "-q"], capture_output=True, text=True)
+    assert built.returncode == 0 and [f"search settings: {line}" for line in lacking] == built.stderr.splitlines()
+    checked = subprocess.run(cli + ["check-settings", str(site / "search"), "--index", str(tmp_path / "index")], capture_output=True, text=True)
+    assert (checked.returncode, checked.stdout, checked.stderr.splitlines()) == (1, "1 best bets, 0 routes, 0 synonyms, 2 problems\n", lacking)
+    alone = subprocess.run(cli + ["check-settings", str(site / "search")], capture_output=True, text=True)
+    assert (alone.returncode, alone.stdout) == (0, "1 best bets, 0 routes, 0 synonyms, 0 problems\n")
+    no_index = subprocess.run(cli + ["check-settings", str(site / "search"), "--index", str(tmp_path / "none")], capture_output=True, text=True)
+    assert no_index.returncode == 2 and f"--index {tmp_path / 'none'}: there is no index" in no_index.stderr

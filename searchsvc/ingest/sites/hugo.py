@@ -43,7 +43,7 @@ from ..document import PostError
 from ..frontmatter import decode as decode_text
 from ..frontmatter import read_post_file as read_bytes
 from ..frontmatter import split_front_matter
-from ..walk import iter_post_paths
+from ..walk import walk_posts
 
 from .base import EXCLUDED, NOT_A_PAGE, UNPUBLISHED, Candidate, PageRules, Site, SiteConfigError, Skip, Term
 from .hugo_config import HugoConfig, Language, find_config_files, go_bool, load_config
@@ -143,9 +143,11 @@ class HugoSite(Site):
         skip = tuple(str(p) + os.sep for p in skip if not any(p == m.path or m.path.is_relative_to(p) for m in self._mounts))
         owner: dict[str, _Mount] = {}
         for mount in sorted(self._mounts, key=lambda m: len(m.path.parts)):
-            for path in iter_post_paths(mount.path, stats):
-                if not str(path).startswith(skip):  # string tests: pathlib's cost 0.6 s on 3,000 files
-                    owner[str(path)] = mount  # the deepest mount wins
+            found = walk_posts(mount.path)  # strings: pathlib's cost 0.6 s on 3,000 files
+            stats.update(found)
+            for path, _ in found:
+                if not path.startswith(skip):
+                    owner[path] = mount  # the deepest mount wins
         self._stats = stats
         self._nodes: dict[str, _Node] = {}
         self.leaf_dirs: set[tuple[Path, str]] = set()

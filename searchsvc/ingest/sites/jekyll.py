@@ -29,7 +29,7 @@ from typing import Any, Iterator
 
 from ...words import facet_key
 from ..document import PostError
-from ..walk import iter_post_paths
+from ..walk import walk_posts
 
 from .base import EXCLUDED, NOT_A_PAGE, UNPUBLISHED, Candidate, PageRules, Site, SiteConfigError, Skip, Term
 from .jekyll_config import (
@@ -277,15 +277,12 @@ class JekyllSite(Site):
 
     def candidates(self) -> Iterator[Candidate]:
         """Files with a page suffix in folders Jekyll lists; rules() judges each file."""
-        stats: dict = {}
         cut = len(str(self.root)) + 1
-        for path in iter_post_paths(self.root, stats):
-            text = str(path)
+        for text, info in walk_posts(self.root):
             rel = text[cut:].replace(os.sep, "/")
             if self._folder(rel.rpartition("/")[0]).kind == "skip" and rel not in self.included_files:
                 continue
-            info = stats.get(text) or path.stat()
-            yield Candidate(rel=rel, path=text, size=info.st_size, mtime_ns=info.st_mtime_ns)
+            yield Candidate(rel, text, info.st_size, info.st_mtime_ns)
 
     # -- one file ------------------------------------------------------------
 
