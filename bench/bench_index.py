@@ -1,30 +1,34 @@
-"""Full reindex of the real corpus: the service against SQLite FTS5 with the same parse.
+"""Full reindex of the real corpus: the service against SQLite FTS5 fed by the same parse.
 
-    python bench/bench_index.py [--repeat 3] [--factor 1] [--no-write]
+    python bench/bench_index.py [--repeat 5] [--factor 1] [--no-write] [--only-e2e]
 
-Measured in one run, interleaved, medians of --repeat rounds:
-  parse floor   the reference parse pipeline, serial (read, front matter, Markdown, BeautifulSoup)
-  FTS5 e2e      parse floor + building SQLite FTS5 from the extracted documents (the peer)
+Measured in one run, interleaved, medians of --repeat rounds, each step's
+wall time and CPU time (getrusage of this process plus its waited-for
+children: the reindex's worker processes), and the load average per round:
+  FTS5 e2e      the peer, end to end in one timed call: the service's own parse
+                (serial: read, front matter, Markdown, HTML to text), then SQLite
+                FTS5 built from exactly those documents
   service       searchsvc.index.build.reindex(full=True): what `searchsvc reindex --full` does
-and, for the breakdown of each step's effect: Whoosh builds from already
-extracted documents (plain Whoosh; the service's schema and writer), the
-service's own parse (serial), and the service in one process (workers=1).
-Target (issue 5): service <= 1.0 x FTS5 e2e.
+  service 1proc the same with workers=1
+and, for the breakdown (skipped with --only-e2e): the parse alone, the FTS5
+build alone, Whoosh builds from the already extracted documents (plain
+Whoosh; the service's schema and writer).
+Target (issue 15): service <= 1.0 x FTS5 e2e.  The 2 cores are shared: other
+load slows a 2-process build more than a serial one, so read the CPU column
+beside the wall column.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
 import common
-from searchsvc.ingest.document import PostError, Skip
-from searchsvc.ingest.post import load_post
-from searchsvc.ingest.walk import iter_post_paths
 from searchsvc.index.build import reindex
 from searchsvc.index.schema import build_schema, to_fields
 from searchsvc.index.whoosh_internals import open_writer
@@ -45,20 +49,53 @@ def whoosh_build(docs, folder: Path, service: bool = False) -> None:
     writer.commit(optimize=True)
 
 
-def service_parse(content: Path, conf: dict) -> list:
-    """The service's own parse, serial (what each reindex worker runs per post)."""
-    docs = []
-    for path in iter_post_paths(content):
-        try:
-            docs.append(load_post(path, content, conf))
-        except (PostError, Skip):
-            pass
-    return docs
+def cpu_seconds() -> float:
+    self_, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return self_.ru_utime + self_.ru_stime + children.ru_utime + children.ru_stime
+
+
+def measured(rounds: dict, name: str, fn, *args, **kwargs):
+    """Run ``fn``, appending (wall, CPU) seconds to ``rounds[name]``; returns its result."""
+    cpu = cpu_seconds()
+    wall, result = common.timed(fn, *args, **kwargs)
+    rounds.setdefault(name, []).append((wall, cpu_seconds() - cpu))
+    return result
+
+
+def fts5_e2e(content: Path, conf: dict, db: Path) -> None:
+    """The peer end to end: the service's own parse, then FTS5 from those documents."""
+    docs = common.reference_parse(content, conf)
+    fts = common.FTS5(str(db))
+    fts.build(docs)
+    fts.db.close()
+
+
+def one_round(r: int, content: Path, conf: dict, tmp: Path, rounds: dict, only_e2e: bool):
+    measured(rounds, "fts5_e2e", fts5_e2e, content, conf, tmp / f"fts{r}.db")
+    (tmp / f"fts{r}.db").unlink()
+    if not only_e2e:
+        docs = measured(rounds, "parse", common.reference_parse, content, conf)
+        fts = common.FTS5(str(tmp / f"fts{r}b.db"))
+        measured(rounds, "fts5_build", fts.build, docs)
+        fts.db.close()
+        for name, service in (("whoosh_build", False), ("service_build", True)):
+            folder = tmp / f"whoosh{r}"
+            folder.mkdir()
+            measured(rounds, name, whoosh_build, docs, folder, service)
+            shutil.rmtree(folder)
+    index_dir = tmp / f"index{r}-1proc"
+    measured(rounds, "service_1proc", reindex, content, index_dir, conf, full=True, workers=1)
+    shutil.rmtree(index_dir)
+    index_dir = tmp / f"index{r}"
+    report = measured(rounds, "service", reindex, content, index_dir, conf, full=True)
+    shutil.rmtree(index_dir)
+    return report
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--only-e2e", action="store_true", help="only the peer end to end and the two reindexes")
     ap.add_argument("--factor", type=int, default=1, help="copies of the real corpus (1 = the corpus itself)")
     ap.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
     args = ap.parse_args()
@@ -66,53 +103,43 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="searchsvc-bench-index-"))
     content = common.CORPUS if args.factor == 1 else common.make_copies(args.factor, tmp / "content")
     conf = common.settings(content_dir=str(content))
-    rounds = {"parse": [], "service_parse": [], "fts5_build": [], "whoosh_build": [], "service_build": [], "service_1proc": [], "service": []}
+    rounds: dict[str, list] = {}
+    loads = []
     try:
         for r in range(args.repeat):
-            t_parse, docs = common.timed(common.reference_parse, content, conf)
-            rounds["parse"].append(t_parse)
-            fts = common.FTS5(str(tmp / f"fts{r}.db"))
-            rounds["fts5_build"].append(common.timed(fts.build, docs)[0])
-            fts.db.close()
-            folder = tmp / f"whoosh{r}"
-            folder.mkdir()
-            rounds["whoosh_build"].append(common.timed(whoosh_build, docs, folder)[0])
-            shutil.rmtree(folder)
-            folder.mkdir()
-            rounds["service_build"].append(common.timed(whoosh_build, docs, folder, True)[0])
-            shutil.rmtree(folder)
-            rounds["service_parse"].append(common.timed(service_parse, content, conf)[0])
-            index_dir = tmp / f"index{r}-1proc"
-            rounds["service_1proc"].append(common.timed(reindex, content, index_dir, conf, full=True, workers=1)[0])
-            shutil.rmtree(index_dir)
-            index_dir = tmp / f"index{r}"
-            started = time.perf_counter()
-            report = reindex(content, index_dir, conf, full=True)
-            rounds["service"].append(time.perf_counter() - started)
-            shutil.rmtree(index_dir)
-            print(f"round {r + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in rounds.items()), flush=True)
+            loads.append(os.getloadavg()[0])
+            report = one_round(r, content, conf, tmp, rounds, args.only_e2e)
+            print(f"round {r + 1} (load {loads[-1]:.2f}): " + ", ".join(f"{k} {v[-1][0]:.2f} s (CPU {v[-1][1]:.2f})" for k, v in rounds.items()), flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    med = {k: common.median(v) for k, v in rounds.items()}
-    fts_e2e = med["parse"] + med["fts5_build"]
-    plain_e2e = med["parse"] + med["whoosh_build"]
+    wall = {k: common.median([w for w, _ in v]) for k, v in rounds.items()}
+    cpu = {k: common.median([c for _, c in v]) for k, v in rounds.items()}
+    peer_w, peer_c = wall["fts5_e2e"], cpu["fts5_e2e"]
+
+    def row(label: str, name: str, ratio: bool = True) -> list:
+        if name not in wall:
+            return None
+        spread = f"{min(w for w, _ in rounds[name]):.2f}-{max(w for w, _ in rounds[name]):.2f}"
+        ratios = [f"{wall[name] / peer_w:.2f}x", f"{cpu[name] / peer_c:.2f}x"] if ratio else ["", ""]
+        return [label, f"{wall[name]:.2f} s ({spread})", f"{cpu[name]:.2f} s"] + ratios
+
     rows = [
-        ["parse floor (serial reference parse: Python-Markdown + BeautifulSoup)", f"{med['parse']:.2f} s", ""],
-        ["the service's parse, serial (same documents, faster HTML-to-text)", f"{med['service_parse']:.2f} s", ""],
-        ["SQLite FTS5 build from extracted documents", f"{med['fts5_build']:.2f} s", ""],
-        ["plain Whoosh build from extracted documents (1 proc, optimize)", f"{med['whoosh_build']:.2f} s", ""],
-        ["the service's Whoosh build from extracted documents (one-loop stemming, lengths read once)", f"{med['service_build']:.2f} s", ""],
-        ["**SQLite FTS5 end to end** (parse + build): the peer", f"{fts_e2e:.2f} s", "1.00x"],
-        ["plain Whoosh end to end (parse + build, serial)", f"{plain_e2e:.2f} s", f"{plain_e2e / fts_e2e:.2f}x"],
-        ["searchsvc full reindex in one process (`workers=1`)", f"{med['service_1proc']:.2f} s", f"{med['service_1proc'] / fts_e2e:.2f}x"],
-        [f"**searchsvc full reindex** (`reindex(full=True)`, {os.cpu_count()} worker processes)", f"{med['service']:.2f} s", f"**{med['service'] / fts_e2e:.2f}x**"],
+        row("the service's parse, serial (what the peer is fed; Markdown, HTML to text)", "parse", False),
+        row("SQLite FTS5 build from those documents", "fts5_build", False),
+        row("plain Whoosh build from those documents (1 proc, optimize)", "whoosh_build", False),
+        row("the service's Whoosh build from those documents (its schema and writer, 1 proc)", "service_build", False),
+        row("**SQLite FTS5 end to end** (the service's parse + FTS5 build, one call): the peer", "fts5_e2e"),
+        row("searchsvc full reindex in one process (`workers=1`)", "service_1proc"),
+        row(f"**searchsvc full reindex** (`reindex(full=True)`, {os.cpu_count()} worker processes)", "service"),
     ]
+    rows = [r for r in rows if r]
     label = "real corpus (1,544 posts)" if args.factor == 1 else f"x{args.factor} copies"
     body = (
         f"### Full reindex, {label}\n\n"
-        f"`python bench/bench_index.py --repeat {args.repeat}" + (f" --factor {args.factor}" if args.factor != 1 else "") + "`"
+        f"`python bench/bench_index.py --repeat {args.repeat}" + (f" --factor {args.factor}" if args.factor != 1 else "") + (" --only-e2e" if args.only_e2e else "") + "`"
         f" — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {machine}; medians of {args.repeat} interleaved rounds; "
-        f"{report.documents} documents.\n\n" + common.table(["work", "wall time", "vs FTS5 e2e"], rows)
+        f"{report.documents} documents; load average per round {', '.join(f'{x:.1f}' for x in loads)}.\n\n"
+        + common.table(["work", "wall time, median (range)", "CPU time (self + children)", "wall vs FTS5 e2e", "CPU vs FTS5 e2e"], rows)
     )
     print(body)
     if not args.no_write:

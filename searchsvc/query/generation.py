@@ -205,6 +205,7 @@ class IndexHandle:
         self.warm = warm
         self.max_readers = max_readers  # searchers a generation opens at most (readers.py; None: one per reading thread)
         self._lock = threading.Lock()
+        self._verifying = threading.Lock()  # (damaged(): one checksum verification at a time)
         self._generation: Generation | None = None
         self._target: int | None = None  # what `current` pointed at when we last looked
         self.state = IndexState()
@@ -287,18 +288,20 @@ class IndexHandle:
         If so the generation is marked damaged for every worker and the next
         ``acquire`` opens the fallback.  A generation verified clean in the
         last minute is not read again: an error that is not damage (a bug)
-        must not make every request hash the whole index.
+        must not make every request hash the whole index.  Searches that
+        fail at once (they run side by side) wait for one verification.
         """
-        if store.is_damaged(generation.path):
-            return True
-        if generation.verified_at is not None and time.monotonic() - generation.verified_at < REVERIFY_SECONDS:
+        with self._verifying:
+            if store.is_damaged(generation.path):
+                return True
+            if generation.verified_at is not None and time.monotonic() - generation.verified_at < REVERIFY_SECONDS:
+                return False
+            problems = self._confirm_damage(generation.path, exc)
+            if problems:
+                log.error("index %s: generation %s is damaged: %s", self.index_dir, generation.number, "; ".join(problems[:5]))
+                return True
+            generation.verified_at = time.monotonic()
             return False
-        problems = self._confirm_damage(generation.path, exc)
-        if problems:
-            log.error("index %s: generation %s is damaged: %s", self.index_dir, generation.number, "; ".join(problems[:5]))
-            return True
-        generation.verified_at = time.monotonic()
-        return False
 
     def verify_all(self) -> list[dict]:
         """Every generation's files against their checksums (``/healthz?deep=1``); a damaged one is marked.

@@ -113,7 +113,10 @@ def _contents(index_dir):
     return out
 
 
-def test_index_writer_writes_what_whoosh_writes(tmp_path):
+# (limit in MB, commits): all postings held by term; past the limit moved to
+# Whoosh's pool (which then spills to disk); a second commit merging the first segment.
+@pytest.mark.parametrize("limitmb, commits", [(16, 1), (0.05, 1), (16, 2)])
+def test_index_writer_writes_what_whoosh_writes(tmp_path, limitmb, commits):
     root = Path(settings_mod.SAMPLE_CONTENT_DIR)
     conf = settings_mod.load()
     docs = []
@@ -124,15 +127,16 @@ def test_index_writer_writes_what_whoosh_writes(tmp_path):
             continue
     facets = tuple(conf["facets"])
     built = {}
-    ways = (("whoosh", fields.TEXT, lambda ix: ix.writer(limitmb=16)), ("ours", StemmedText, lambda ix: open_writer(ix, limitmb=16)))
+    ways = (("whoosh", fields.TEXT, lambda ix: ix.writer(limitmb=limitmb)), ("ours", StemmedText, lambda ix: open_writer(ix, limitmb=limitmb)))
     for name, text, open_it in ways:
         folder = tmp_path / name
         folder.mkdir()
         ix = whoosh_index.create_in(str(folder), build_schema(facets, text=text))
-        writer = open_it(ix)
-        for doc in docs:
-            writer.add_document(**to_fields(doc, facets))
-        writer.commit(optimize=True)
+        for part in range(commits):
+            writer = open_it(ix)
+            for doc in docs[part::commits]:
+                writer.add_document(**to_fields(doc, facets))
+            writer.commit(optimize=part == commits - 1)
         built[name] = _contents(folder)
     assert len(built["ours"]) > 500
     assert built["ours"] == built["whoosh"]
