@@ -139,7 +139,7 @@ class _TermPool:
             self.terms.clear()
 
     def cleanup(self) -> None:
-        self.terms.clear()
+        pass  # (the postings go with the writer: a segment worker keeps it until it exits, segments.py)
 
 
 class IndexWriter(SegmentWriter):
