@@ -94,12 +94,19 @@ def _shares(jobs: list, parts: int) -> list[list]:
     return [share for share in shares if share]
 
 
+# What a segment worker built, held until the process exits (os._exit, without
+# freeing it): freeing a segment's postings object by object took a tenth of
+# a second on the critical path, the parent waiting for the worker to end.
+_kept: list = []
+
+
 def _segment_worker(building: str, site: Site, jobs: list, facets: tuple, conn, parent_pid: int) -> None:
     """In a forked process: parse and index ``jobs`` into a segment of ``building``."""
     _use_site(site, parent_pid)
     try:
         writer = open_writer(whoosh_index.open_dir(building), _lk=False, limitmb=64)
         results, unsent, tally = [], 0, vocabulary.Tally()
+        _kept.extend((writer, results, tally))
         for job in jobs:
             result = parse_job(job)
             if result.document is not None:

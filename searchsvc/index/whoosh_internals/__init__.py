@@ -41,44 +41,19 @@ Whoosh's own path.  Nothing outside this package touches ``whoosh.filedb``,
    in ``doc_field_length`` and 1.3 s in column reads).  Test:
    tests/index/test_whoosh_internals.py, equal to Whoosh's per-document
    answers with several segments and with deletions.
-7. ``_import_whoosh``: ``whoosh.compat`` imports ``urllib.request`` (with
-   it http.client, ssl and email: ~40 ms of a reindex of one post) for a
-   ``urlretrieve`` that searchsvc never calls; during that one import it
-   gets a stand-in whose ``urlretrieve`` imports the real one when called.
-   Modules of this package that import Whoosh import this module first.
-   Test: tests/index/test_startup.py (a reindex of one post imports neither).
+7. ``import_whoosh`` (whoosh_import.py, called before any Whoosh import):
+   Whoosh without urllib.request.  Test: tests/index/test_startup.py.
 """
 
 from __future__ import annotations
 
 import pickle
-import sys
-import types
 from array import array
 from typing import TYPE_CHECKING
 
+from ..whoosh_import import import_whoosh
 
-def _import_whoosh() -> None:
-    if "whoosh.compat" in sys.modules or "urllib.request" in sys.modules:
-        return
-    stand_in = types.ModuleType("urllib.request")
-
-    def urlretrieve(*args, **kwargs):
-        from urllib.request import urlretrieve as real
-
-        return real(*args, **kwargs)
-
-    stand_in.urlretrieve = urlretrieve
-    sys.modules["urllib.request"] = stand_in
-    try:
-        import whoosh.compat  # noqa: F401
-    finally:
-        if sys.modules.get("urllib.request") is stand_in:
-            del sys.modules["urllib.request"]
-
-
-_import_whoosh()
-
+import_whoosh()  # (see 7.)
 import whoosh  # noqa: E402
 from whoosh import analysis, fields, formats
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
@@ -165,7 +140,7 @@ class _TermPool:
             self.terms.clear()
 
     def cleanup(self) -> None:
-        self.terms.clear()
+        pass  # (the postings go with the writer: a segment worker keeps it until it exits, segments.py)
 
 
 class IndexWriter(SegmentWriter):
