@@ -73,16 +73,17 @@ def test_the_web_app_loads_no_building_and_no_ingest():
 PRIVATE = re.compile(r"whoosh\.(?:filedb|codec|matching)|(?<![\w])(?!self\.|cls\.)[A-Za-z_][\w]*\._[a-z]\w*")
 # Our own modules' names: reaching into one of them is not a library's private part.
 OWN_PRIVATE_OK = re.compile(r"^(?:os\._exit)$")
-FENCED = {
-    "searchsvc/index/whoosh_internals.py",
-}
+# One fenced package (a module until its hooks passed 500 lines): its
+# __init__ checks the pinned version before any of its modules runs.
+FENCED = "searchsvc/index/whoosh_internals/"
 
 
-def test_private_library_parts_only_in_the_fenced_module():
+def test_private_library_parts_only_in_the_fenced_package():
+    assert sorted(p.name for p in (PACKAGE / "index" / "whoosh_internals").glob("*.py")) == ["__init__.py", "columns.py", "files.py"]
     found = []
     for path in sorted(PACKAGE.rglob("*.py")):
         rel = path.relative_to(PACKAGE.parent).as_posix()
-        if rel in FENCED:
+        if rel.startswith(FENCED):
             continue
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             code = line.split("#", 1)[0]

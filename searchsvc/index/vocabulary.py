@@ -30,7 +30,7 @@ from itertools import accumulate
 from pathlib import Path
 
 from ..words import WORD
-from . import store
+from . import lanes, store
 from .whoosh_internals import lower_words
 
 FILE = store.VOCABULARY_FILE
@@ -141,9 +141,15 @@ def combine(old: Totals, tally: Tally) -> Totals:
     else:
         renumber = old_to_merged if final is None else [final[at] for at in old_to_merged]
     new_number = number if final is None else (lambda w: final[number(w)])
-    codes, pair_counts = _pairs(old, renumber, tally, new_number)
+    # no word gone: the renumbering is the step function of the fresh words' places (lanes.py)
+    steps = None if final is not None else [bisect.bisect_left(old_words, w) for w in fresh]
+    codes, pair_counts = _pairs(old, renumber, steps, tally, new_number)
     out = Totals(words, _ints(df), codes, pair_counts)
-    _titles(out, old, renumber, tally, new_number)
+    going = tally.removed | tally.titles.keys()  # (a changed post's title is replaced)
+    if steps is not None and len(tally.titles) <= lanes.MOST_STEPS and not any(map(going.__contains__, old.title_ids)):
+        _titles_inserted(out, old, steps, tally, new_number)
+    else:
+        _titles(out, old, renumber, tally, new_number)
     return out
 
 
@@ -191,11 +197,13 @@ def _merge_sorted(codes: Sequence[int], counts: Sequence[int] | None, more: dict
     return _ints(keys), None if counts is None else _ints(map(total.__getitem__, keys))
 
 
-def _pairs(old: Totals, renumber: list[int] | None, tally: Tally, number) -> tuple[array, array]:
+def _pairs(old: Totals, renumber: list[int] | None, steps: list[int] | None, tally: Tally, number) -> tuple[array, array]:
     # A pair whose word went had all its posts taken away: it is dropped on
     # both sides.  Word numbers only grow, so renumbered codes stay sorted.
     codes, counts = old.pair_codes, old.pair_counts
-    if renumber is not None:
+    if steps is not None:
+        codes = lanes.remap(_ints(codes), steps, steps)  # only new words: every pair stays
+    elif renumber is not None:
         moved = [(renumber[c >> 32], renumber[c & LOW], n) for c, n in zip(codes, counts)]
         codes = [a << 32 | b for a, b, _ in moved if a >= 0 and b >= 0]
         counts = [n for a, b, n in moved if a >= 0 and b >= 0]
@@ -248,16 +256,29 @@ def _titles(out: Totals, old: Totals, renumber: list[int] | None, tally: Tally, 
     for entry, title in enumerate(kept):
         old_place[title] = place[entry]
     # kept titles keep their relative order and words their order: still sorted
-    codes = old.title_words
-    if renumber is not None or len(kept) < len(old_place):
-        renumber = renumber or range(len(old.words))
-        codes = [renumber[c >> 32] << 32 | old_place[c & LOW] for c in codes if old_place[c & LOW] >= 0]
-    elif old_place != list(range(len(old_place))):  # titles only moved (one inserted before them): the cheaper pass
-        shift = [at - title for title, at in enumerate(old_place)]
-        codes = [c + shift[c & LOW] for c in codes]
-    more = dict.fromkeys(
-        (number(w) << 32 | place[len(kept) + j] for j, post in enumerate(added) for w in set(WORD.findall(tally.titles[post][0].lower()))), 0
-    )
+    renumber = renumber or range(len(old.words))
+    codes = [renumber[c >> 32] << 32 | old_place[c & LOW] for c in old.title_words if old_place[c & LOW] >= 0]
+    _title_words(out, codes, added, [place[len(kept) + j] for j in range(len(added))], tally, number)
+
+
+def _titles_inserted(out: Totals, old: Totals, steps: list[int], tally: Tally, number) -> None:
+    """``_titles`` when a few titles are only added (none goes, no word goes): inserted in place."""
+    added = sorted(tally.titles)
+    kept = len(old.title_ids)
+    order = _newest_first(list(old.title_days) + [tally.titles[p][2] for p in added], list(old.title_ids) + added, kept)
+    places = [order.index(kept + j) for j in range(len(added))]
+    columns = [list(old.title_ids), list(old.title_texts), list(old.title_urls), list(old.title_days)]
+    for at, j in sorted(zip(places, range(len(added)))):
+        for column, value in zip(columns, (added[j],) + tally.titles[added[j]]):
+            column.insert(at, value)
+    out.title_ids, out.title_texts, out.title_urls, out.title_days = columns
+    title_steps = [at - k for k, at in enumerate(sorted(places))]  # old title i moves up by the titles placed before it
+    _title_words(out, lanes.remap(_ints(old.title_words), steps, title_steps), added, places, tally, number)
+
+
+def _title_words(out: Totals, codes, added: list[str], places: list[int], tally: Tally, number) -> None:
+    """The kept titles' renumbered codes (still sorted) and the added titles' words, into ``out``."""
+    more = dict.fromkeys((number(w) << 32 | places[j] for j, post in enumerate(added) for w in set(WORD.findall(tally.titles[post][0].lower()))), 0)
     out.title_words = _merge_sorted(codes, None, more)[0]
 
 

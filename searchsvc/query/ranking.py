@@ -23,6 +23,7 @@ from whoosh import query as wq
 
 from ..index.schema import TEXT_FIELDS as FIELDS
 from ..index.whoosh_internals import read_posting
+from ..index.whoosh_internals.columns import length_column
 from .cache import SharedLRU
 from .sequence import MAX_CACHED_POSITIONS, in_sequence as _in_sequence
 from .tuning import boosts
@@ -116,9 +117,7 @@ class FieldStats:
         self.average: dict[str, float] = {}
         for name in FIELDS:
             # (None, not 0, for a post with an empty field, e.g. front matter only)
-            self.lengths[name] = np.fromiter(
-                (reader.doc_field_length(d, name, 0) or 0 for d in range(self.size)), dtype=np.int64, count=self.size
-            )
+            self.lengths[name] = length_column(reader, name)
             self.average[name] = max(1.0, reader.field_length(name) / self.n)
         # filled by the searches, several at once
         self.postings = SharedLRU(MAX_CACHED_POSTING_BYTES, lambda found: found[0].nbytes + found[1].nbytes)

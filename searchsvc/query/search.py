@@ -118,9 +118,8 @@ def _date_ranks(gen: Generation) -> np.ndarray:
     """Per post, the rank of its date among all dates (equal dates, equal ranks): date order as integers."""
 
     def build(gen):
-        distinct = sorted(set(gen.dates))
-        rank = {value: i for i, value in enumerate(distinct)}
-        return np.array([rank[value] for value in gen.dates], dtype=np.int64)
+        # the stored column values sort as the dates do
+        return np.unique(gen.date_values, return_inverse=True)[1].astype(np.int64).reshape(-1)
 
     return gen.derived("date_ranks", build)
 

@@ -115,3 +115,17 @@ def test_stored_strings_read_in_place_are_the_strings(values):
 def test_stored_strings_hypothesis(values):
     blob, ends = v.encode_strings(values)
     assert list(v.Strings(blob, ends)) == values
+
+
+@given(st.lists(st.tuples(st.integers(0, 60), st.integers(0, 40)), max_size=80, unique=True),
+       st.lists(st.integers(0, 61), max_size=30), st.lists(st.integers(0, 41), max_size=30))
+def test_codes_renumbered_in_lanes_are_each_half_moved_up_by_its_steps(pairs, high, low):
+    """lanes.remap (big-integer lanes up to 24 steps, map() beyond) = each half plus the steps at or below it."""
+    from array import array
+
+    from searchsvc.index import lanes
+
+    high, low = sorted(high), sorted(low)
+    codes = array("q", sorted(a << 32 | b for a, b in pairs))
+    moved = [(a + sum(s <= a for s in high)) << 32 | (b + sum(s <= b for s in low)) for a, b in sorted(pairs)]
+    assert lanes.remap(codes, high, low).tolist() == moved

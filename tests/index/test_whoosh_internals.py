@@ -1,4 +1,4 @@
-"""searchsvc/index/whoosh_internals.py, the one module that uses private
+"""searchsvc/index/whoosh_internals/, the one package that uses private
 parts of Whoosh: each hook gives exactly what Whoosh's own code gives.
 
 The indexing shortcuts (one-loop stemmed text, lengths read once) give
@@ -23,6 +23,7 @@ from searchsvc.index import whoosh_internals
 # _stemming_chain is the fenced module's own dispatch test: checked here so the
 # comparisons below cannot be Whoosh compared with itself.
 from searchsvc.index.whoosh_internals import StemmedText, _stemming_chain, open_writer
+from searchsvc.index.whoosh_internals import columns
 from searchsvc.query.generation import IndexHandle
 
 from ..conftest import build, conf, write_post
@@ -172,6 +173,37 @@ def test_postings_read_a_block_at_a_time_equal_whoosh_items(corpus_generation, t
         reader = small.searcher.reader()
         # the removed post is still numbered (a deletion), so the general path was taken too
         assert (reader.doc_count(), reader.doc_count_all()) == (60, 61)
+    finally:
+        handle.release(small)
+        handle.close()
+
+
+@pytest.mark.keeps_resources  # the module's generation opens segment files on first use
+def test_whole_columns_equal_whoosh_per_document(corpus_generation, tmp_path):
+    """columns.* = Whoosh's per-document answers: on the corpus (two segments of a parallel
+    build) and on an index with a deleted post and a post with an empty body."""
+    generation, _ = corpus_generation
+    root = synthetic_site(tmp_path / "site", n=40)
+    index_dir = tmp_path / "index"
+    build(root, index_dir)
+    (root / "0" / "2019-03-01-post-0.md").unlink()
+    write_post(root, "empty.md", "title: Front matter only\ndate: 2019-04-01", "")
+    write_post(root, "undated.md", "title: Undated ünïcode\ntags: [x]", "No date here.")
+    report, _ = build(root, index_dir)
+    assert (report.added, report.removed) == (2, 1)
+    handle = IndexHandle(index_dir, ("tags",))
+    small = handle.acquire()
+    try:
+        for reader in (generation.searcher.reader(), small.searcher.reader()):
+            size = reader.doc_count_all()
+            for name in ("title", "summary", "body", "tags"):
+                assert columns.length_column(reader, name).tolist() == [reader.doc_field_length(d, name, 0) or 0 for d in range(size)], name
+            assert columns.numeric_column(reader, "date").tolist() == list(reader.column_reader("date", translate=False))
+            assert columns.text_column(reader, "day") == list(reader.column_reader("day"))
+            assert columns.numeric_column(reader, "title") is None and columns.text_column(reader, "title") == []  # no column
+        reader = small.searcher.reader()
+        assert (len(reader.leaf_readers()), reader.doc_count(), reader.doc_count_all()) == (2, 41, 42)
+        assert columns.length_column(reader, "body").tolist()[-2:] == [0, 3]
     finally:
         handle.release(small)
         handle.close()

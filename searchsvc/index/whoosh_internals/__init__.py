@@ -1,10 +1,11 @@
-"""Every use of a private part of a pinned library, in one fenced module.
+"""Every use of a private part of a pinned library, in one fenced package.
 
 Whoosh 2.7.4 is the last release (2016) and is pinned exactly in setup.cfg;
 this module refuses any other version on import, so an upgrade fails loudly
-here instead of silently somewhere else.  Each hook below says what it
+here instead of silently somewhere else (this ``__init__`` runs before any
+module of the package: files.py holds sections 4-6, columns.py section 8).  Each hook below says what it
 replaces, what it buys (measured) and the test that proves it equal to
-Whoosh's own path.  Nothing outside this module touches ``whoosh.filedb``,
+Whoosh's own path.  Nothing outside this package touches ``whoosh.filedb``,
 ``whoosh.codec``, ``whoosh.matching`` or a private Whoosh name
 (tests/test_layout.py checks).
 
@@ -33,6 +34,13 @@ Whoosh's own path.  Nothing outside this module touches ``whoosh.filedb``,
    (Whoosh leaks them), and reading segments without an mmap (a truncated
    mapped file is SIGBUS).
 6. ``segment_parts``: where each part lies in a segment file.
+8. ``columns.length_column``/``numeric_column``/``text_column``: a whole
+   column of every segment in one read (the lengths byte column, a
+   DATETIME column's raw values, an ID column's texts) instead of a Python
+   call chain a document (opening a generation of 100,000 posts spent 2.6 s
+   in ``doc_field_length`` and 1.3 s in column reads).  Test:
+   tests/index/test_whoosh_internals.py, equal to Whoosh's per-document
+   answers with several segments and with deletions.
 7. ``import_whoosh`` (whoosh_import.py, called before any Whoosh import):
    Whoosh without urllib.request.  Test: tests/index/test_startup.py.
 """
@@ -40,28 +48,21 @@ Whoosh's own path.  Nothing outside this module touches ``whoosh.filedb``,
 from __future__ import annotations
 
 import pickle
-import threading
 from array import array
-from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .whoosh_import import import_whoosh
+from ..whoosh_import import import_whoosh
 
 import_whoosh()  # (see 7.)
 import whoosh  # noqa: E402
 from whoosh import analysis, fields, formats
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
-from whoosh.filedb import compound
-from whoosh.filedb.filestore import FileStorage
-from whoosh.filedb.structfile import BufferFile
 from whoosh.lang.porter import stem
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import PostingPool, SegmentWriter
 
-from ..words import WORD
-from .view_reader import ViewReader
+from ...words import WORD
 
 if TYPE_CHECKING:
     import numpy as np
@@ -70,7 +71,7 @@ PINNED = (2, 7, 4)
 if tuple(whoosh.__version__[:3]) != PINNED:
     raise ImportError(
         f"searchsvc needs Whoosh {'.'.join(map(str, PINNED))} exactly (its private parts are used in "
-        f"searchsvc/index/whoosh_internals.py); found {'.'.join(map(str, whoosh.__version__))}"
+        f"searchsvc/index/whoosh_internals/); found {'.'.join(map(str, whoosh.__version__))}"
     )
 
 
@@ -384,116 +385,8 @@ def read_posting(reader, name: str, stem: str) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(ids).astype(np.int32), np.concatenate(weights)
 
 
-# --- 4. segments read through the mmap ----------------------------------------
-
-
-class _MappedFile(BufferFile):
-    """Whoosh's file for a part of a memory-mapped segment, minus its private copy.
-
-    BufferFile wraps the part in io.BytesIO, which copies a memoryview: every
-    process held its own copy of the postings (57 MB of a 10,000-post index,
-    measured; it grows with the index).  Block reads already go through the
-    view (``get``); sequential reads now do too, so the pages stay in the
-    page cache, shared by every worker.
-    """
-
-    def __init__(self, buf, name=None, onclose=None):
-        super().__init__(b"", name=name, onclose=onclose)
-        self._buf = buf
-        self.file = ViewReader(memoryview(buf))
-
-
-def install_mapped_buffers() -> None:
-    """Make Whoosh read compound segment parts through the mmap (process-wide)."""
-    compound.BufferFile = _MappedFile
-
-
-# --- 5. opening an index without leaking files --------------------------------
-
-
-def open_index(path: Path):
-    """Open the Whoosh index in ``path`` and a searcher on it: (index, searcher).
-
-    Whoosh leaves its files open when a torn TOC or segment makes opening
-    fail (found by tests/system/test_crash.py), so every file opened on the way is
-    closed on failure; on success the searcher owns them.
-
-    Segments are read with ``pread``-style file reads, not through an mmap:
-    a segment truncated under a worker that had it mapped killed the worker
-    with SIGBUS at its next read of a lost page (issue 16 F5), taking its
-    in-flight requests with it; a read past the end now returns short, Whoosh
-    raises, and the checksums send the request to the fallback.  Cost
-    (bench/bench_query.py, 2017 corpus, shared machine): p50 2.76-2.83 ms
-    with the mmap, 2.83-3.42 ms without.
-    """
-    storage = _TrackingStorage(str(path), supports_mmap=MMAP)
-    with storage.closing_on_failure():
-        ix = storage.open_index()
-        searcher = ix.searcher()
-    return ix, searcher
-
-
-def open_searcher(ix):
-    """Another searcher on ``ix`` (from ``open_index``), with files of its own: one thread's, beside the others.
-
-    It reads the same table of contents (a generation's folder is never
-    written again), closes what it opened if that fails, as ``open_index``.
-    """
-    storage = ix.storage
-    with storage.closing_on_failure():
-        return ix.searcher()
-
-
-class _TrackingStorage(FileStorage):
-    """A FileStorage that can close every file opened through it while a block runs, if the block fails."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._opening = threading.local()
-
-    def open_file(self, name, **kwargs):
-        handle = super().open_file(name, **kwargs)
-        opened = getattr(self._opening, "files", None)
-        if opened is not None:
-            opened.append(handle)
-        return handle
-
-    @contextmanager
-    def closing_on_failure(self):
-        self._opening.files = opened = []
-        try:
-            yield
-        except BaseException:
-            for handle in opened:
-                try:
-                    handle.close()
-                except Exception:
-                    pass
-            raise
-        finally:
-            self._opening.files = None
-
-
-# Whether segments are read through an mmap: faster by a few percent, but a
-# segment truncated under a worker kills it (SIGBUS).  Kept for measuring.
-MMAP = False
-
-
-# --- 6. where each part of a segment file lies ---------------------------------
-
-
-def segment_parts(path: Path) -> dict[str, tuple[int, int]]:
-    """Part name (``<segment>.pst``: postings, ``.trm``: terms, ``_stored.col``:
-    stored fields...) -> (offset, length) inside a compound segment file.
-
-    For naming what a damaged byte range held (and for tests that damage one
-    part on purpose); the layout is the compound file's own directory.
-    """
-    path = Path(path)
-    handle = FileStorage(str(path.parent)).open_file(path.name)
-    try:
-        parts = compound.CompoundStorage(handle, use_mmap=False)
-        found = {name: (info["offset"], info["length"]) for name, info in parts._dir.items()}
-    finally:
-        handle.close()
-    return found
+# Sections 4-6 (files.py) and 8 (columns.py: imports NumPy, so it is imported
+# by the query side that uses it, not here) are modules of this package, so
+# that none is over 500 lines; they import this module first (its version
+# check and Whoosh's import without urllib.request).
+from .files import MMAP, install_mapped_buffers, open_index, open_searcher, segment_parts  # noqa: E402,F401
