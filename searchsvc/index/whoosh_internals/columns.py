@@ -19,8 +19,8 @@ def length_column(reader, fieldname: str) -> np.ndarray:
     parts = []
     for leaf, _offset in reader.leaf_readers():
         size = leaf.doc_count_all()
-        perdoc = leaf._perdoc
-        if not perdoc.has_column(name):
+        perdoc = getattr(leaf, "_perdoc", None)  # (none in an EmptyReader: an index without posts)
+        if perdoc is None or not perdoc.has_column(name):
             parts.append(np.zeros(size, dtype=np.int64))
             continue
         parts.append(_LENGTH_OF_BYTE[_numeric_values(perdoc.column_reader(name, LENGTHS_COLUMN), size)])
