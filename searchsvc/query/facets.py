@@ -46,16 +46,7 @@ def filter_docs(gen: Generation, name: str, values: list[str]) -> np.ndarray:
 def in_date_range(gen: Generation, docs: np.ndarray, req: SearchRequest) -> np.ndarray:
     low = req.date_from.isoformat() if req.date_from else ""
     high = req.date_to.isoformat() if req.date_to else "9999-99-99"
-    days = _day_array(gen)
-    return docs & (days >= low) & (days <= high)
-
-
-def _day_array(gen: Generation) -> np.ndarray:
-    def build(gen):
-        days = np.array(gen.days + [""] * (gen.size - len(gen.days)), dtype=str)  # (str even when empty)
-        return days[: gen.size]
-
-    return gen.derived("day_array", build)
+    return docs & (gen.days >= low) & (gen.days <= high)
 
 
 def _count(gen: Generation, name: str, docs: np.ndarray) -> np.ndarray:

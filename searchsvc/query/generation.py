@@ -15,7 +15,6 @@ import os
 import threading
 import time
 import weakref
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,7 +113,10 @@ class Generation:
         self.live = np.zeros(self.size, dtype=bool)
         self.live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
         # Whole columns in one read each (one call chain a post was seconds at 100,000 posts)
-        self.days: list[str] = text_column(reader, "day")
+        days = text_column(reader, "day")
+        # One array ('YYYY-MM-DD', '' without) over every document number: a
+        # list of str was ~6 MB at 100,000 posts, and date ranges need the array.
+        self.days = np.array(days + [""] * (self.size - len(days)), dtype=str)[: self.size]
         found = numeric_column(reader, "date")
         self.date_values = found if found is not None else np.zeros(0, dtype=np.uint64)  # in date order
         self.facet_names = tuple(facets) + ("year",)
@@ -133,12 +135,12 @@ class Generation:
                         table[key] = docs
             self.postings[name] = table
             self.display[name] = {key: forms.get(name, {}).get(key, key) for key in table}
-        years: dict[str, list[int]] = defaultdict(list)
-        for docnum in np.flatnonzero(self.live).tolist():
-            if docnum < len(self.days) and self.days[docnum]:
-                years[self.days[docnum][:4]].append(docnum)
-        self.postings["year"] = {y: np.array(d, dtype=np.int32) for y, d in years.items()}
-        self.display["year"] = {y: y for y in years}
+        dated = np.flatnonzero(self.live & (self.days != ""))
+        year_of = self.days[dated].astype("U4")
+        found, first = np.unique(year_of, return_index=True)
+        # (in the order the years first appear, as posts are numbered)
+        self.postings["year"] = {str(found[i]): dated[year_of == found[i]].astype(np.int32) for i in np.argsort(first, kind="stable")}
+        self.display["year"] = {y: y for y in self.postings["year"]}
         # For counting a facet over a match set in one bincount: every
         # (document, value) pair as two parallel arrays, values numbered.
         self.facet_keys: dict[str, list[str]] = {}

@@ -89,7 +89,7 @@ SECONDS_PER_DAY = 86400.0
 EXACT_RERANK = 50
 # Posting lists read once are kept per generation, up to this many bytes
 # (12 a posting); the least recently used go first.
-MAX_CACHED_POSTING_BYTES = 48 << 20
+MAX_CACHED_POSTING_BYTES = 16 << 20
 MAX_CACHED_PHRASES = 1024
 MAX_REMEMBERED_FREQUENCIES = 20_000
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
