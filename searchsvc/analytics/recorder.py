@@ -21,7 +21,6 @@ import queue
 import sqlite3
 import sys
 import threading
-import time
 from pathlib import Path
 
 from ..editorial.files import normalise
@@ -47,6 +46,7 @@ class Recorder:
         self._pid: int | None = None
         self._dropped: dict[str, int] = {}
         self._closed = False
+        self._closing = threading.Event()
         self._pruned = False
 
     # -- the request side: never blocks, never raises --------------------
@@ -94,9 +94,10 @@ class Recorder:
             clicks: dict = {}
             if not self._write_batch(searches, clicks):
                 return
-            # Under load, let the next batch gather instead of one write per search.
+            # Under load, let the next batch gather instead of one write per search
+            # (cut short by close(): an app closing waited out the pause).
             if len(searches) + len(clicks) > 1 or self._queue.qsize() > 1:
-                time.sleep(BATCH_SECONDS)
+                self._closing.wait(BATCH_SECONDS)
 
     def _write_batch(self, searches: dict, clicks: dict) -> bool:
         """Write one batch; False when there is nothing left and the thread should end."""
@@ -157,6 +158,7 @@ class Recorder:
             thread, mine = self._thread, self._pid == os.getpid()
         if thread is None or not mine or not thread.is_alive():
             return
+        self._closing.set()
         self._queue.put(_STOP)  # blocks only while the writer drains a full queue
         thread.join(timeout=10)
 
