@@ -2,7 +2,7 @@
 
     python bench/bench_worst_queries.py [--rounds 5] [--no-write]
 
-Each query of tests/query/worst_queries.txt (the issue's F1 examples first,
+Each query of tests/query/worst_queries.txt (read by tests/attackers.py's parser) (the issue's F1 examples first,
 then what the bounded search found) through /search.json on the real 2017
 corpus in-process (Flask's test client), every request a result-cache miss
 (the cache is emptied before each); the figure is the CPU time of the
@@ -22,23 +22,7 @@ import common
 from bench_query import corpus_and_index
 
 from searchsvc import create_app
-
-WORST = common.REPO / "tests" / "query" / "worst_queries.txt"
-
-
-def worst_queries() -> list[dict]:
-    found = []
-    for line in WORST.read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        q, _, extra = line.partition("\t")
-        params = {"q": q}
-        if extra:
-            key, _, value = extra.partition("=")
-            params[key] = value
-        found.append(params)
-    return found
-
+from tests.attackers import worst_queries  # (the file's one parser: the load test replays it too)
 
 def main() -> None:
     ap = argparse.ArgumentParser()
