@@ -174,8 +174,9 @@ class Pairs:
 
     def __init__(self, words: list[str], codes: np.ndarray, counts: np.ndarray, extra: dict | None = None):
         self.words = words
-        self.firsts = (codes >> 32).astype(np.int32)
-        self.seconds = (codes & 0xFFFFFFFF).astype(np.int32)
+        # word << 32 | next word, sorted: a word's pairs are one range of it (the
+        # stored, mapped array; two int32 copies of its halves were ~11 MB per worker at 100k posts)
+        self.codes = codes
         self.counts = counts
         self.extra: dict[str, dict[str, int]] = {}
         for (a, b), n in (extra or {}).items():
@@ -187,8 +188,8 @@ class Pairs:
         number = bisect.bisect_left(words, word)
         found: dict[str, int] = {}
         if number < len(words) and words[number] == word:
-            lo, hi = np.searchsorted(self.firsts, [number, number + 1])
-            found = {words[w]: n for w, n in zip(self.seconds[lo:hi].tolist(), self.counts[lo:hi].tolist())}
+            lo, hi = np.searchsorted(self.codes, [number << 32, (number + 1) << 32])
+            found = {words[w]: n for w, n in zip((self.codes[lo:hi] & 0xFFFFFFFF).tolist(), self.counts[lo:hi].tolist())}
         extra = self.extra.get(word)
         if extra:
             for w, n in extra.items():
