@@ -105,8 +105,12 @@ def test_the_issues_examples_answer_within_budget(generation):
     assert outcome.message == "a quoted phrase may hold at most 12 words (setting max_phrase_words); one has 20"
     assert cost <= load_budget(0.05), cost  # 0.44 s before: refused before any posting list is read
 
+    # 12 words are allowed; one word twelve times is still dear (115-170 ms of
+    # CPU, bench/bench_worst_queries.py), so past the time limit it may find
+    # nothing in time (seen in CI): then the 400 names the time limit, never the length.
     cost, outcome = cpu_of(gen, settings, '"' + " ".join(["data"] * 12) + '"')
-    assert not isinstance(outcome, InvalidParameter)
+    assert not isinstance(outcome, InvalidParameter) or "query_time_limit_ms" in outcome.message, outcome.message
+    assert cost <= load_budget(0.30), cost
 
     for prefix in ("co*", "re*", "pr*"):
         cost, outcome = cpu_of(gen, settings, prefix)
