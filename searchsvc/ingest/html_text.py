@@ -28,7 +28,9 @@ VOID_TAGS = frozenset(
 )
 HEADING_TAGS = {f"h{n}": n for n in range(1, 7)}
 # Whitespace other than " " and "\n" (str.isspace's set) becomes " ", then runs of " " one.
-_OTHER_SPACE = re.compile("[\t\r\x0b\x0c\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+# text.render's stand-in for a control character (a noncharacter: no text holds it).
+INVISIBLE = "\ufdd0"
+_OTHER_SPACE = re.compile("[\t\r\x0b\x0c\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufdd0]")
 _RUNS = re.compile(r"  +")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});?")
 MAX_ENTITIES = 20_000
@@ -80,7 +82,7 @@ class TextSink:
         if self.open_heading is not None:
             self.end_heading()
         headings = [
-            Heading(level, collapse("".join(self.pieces[first:last])), anchor, 0)
+            Heading(level, collapse(_OTHER_SPACE.sub(" ", "".join(self.pieces[first:last]))), anchor, 0)
             for level, anchor, first, last in self.headings
         ]
         # Each heading's MARK follows a "\n", so the segments between marks

@@ -14,7 +14,7 @@ import logging
 import re
 
 from .bounds import bound_markdown, plain_text
-from .html_text import TextSink, html_text
+from .html_text import INVISIBLE, TextSink, html_text
 from .kramdown_syntax import dedent_tag_lines, strip_kramdown
 from .markdown_text import markdown_text
 from .shortcodes import strip_templates
@@ -24,14 +24,21 @@ __all__ = ["DIALECTS", "Heading", "Text", "render"]
 
 DIALECTS = ("goldmark", "kramdown", "commonmark", "html")
 logger = logging.getLogger(__name__)
-_CONTROL = re.compile(r"[\x00\x0b\x0c\x0e-\x1f\x7f\ufeff]")
+# Vertical tab and form feed are white space to the generators, as to us.  The
+# other control characters are ordinary characters to them: "   \x1f<div>" is
+# a paragraph, not an indented code block, so they become a placeholder that
+# the parsers treat as a letter and TextSink.finish as a space (and the NUL
+# is TextSink's heading mark).
+_SPACES = re.compile(r"[\x0b\x0c]")
+_CONTROL = re.compile(r"[\x00\x0e-\x1f\x7f\ufeff]")
 
 
 def render(source: str, dialect: str) -> Text:
     """Plain text and headings of ``source`` as ``dialect``'s generator shows it."""
     if dialect not in DIALECTS:
         raise ValueError(f"unknown dialect {dialect!r}; use one of {', '.join(DIALECTS)}")
-    text = _CONTROL.sub(" ", str(source).replace("\r\n", "\n").replace("\r", "\n"))
+    text = _SPACES.sub(" ", str(source).replace("\r\n", "\n").replace("\r", "\n"))
+    text = _CONTROL.sub(INVISIBLE, text.replace(INVISIBLE, " "))
     try:
         return _render(text, dialect)
     except RecursionError:
@@ -61,6 +68,6 @@ def _render(text: str, dialect: str) -> Text:
 def _stripped(text: str) -> Text:
     import html
 
-    plain = html.unescape(re.sub(r"<[^>]{0,4000}>|[<>]", " ", text))
+    plain = html.unescape(re.sub(r"<[^>]{0,4000}>|[<>]", " ", text)).replace(INVISIBLE, " ")
     lines = (" ".join(line.split()) for line in plain.split("\n"))
     return Text("\n".join(line for line in lines if line), [])

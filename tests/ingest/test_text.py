@@ -117,6 +117,23 @@ def test_heading_ids_are_jekylls(tmp_path):
     assert anchors(render(HEADING_CASES, "kramdown")) == published
 
 
+# Control characters are ordinary characters to the generators: an indent
+# holding one is no code block, a line holding one is no blank line (a
+# Hypothesis case once gave "   \x1f<div>" as the text "<div>").
+CONTROL_CASES = "   \x1f<span>gone</span>\n\n\x1f    <b>bold</b> words\n\ntext\n\x1f\n    <i>lazy</i>\n\n# He\x1fad\n\nend\x1eword \x7f done\n"
+
+
+@pytest.mark.parametrize("dialect, pages", [("goldmark", hugo_pages), ("kramdown", jekyll_pages)])
+def test_control_characters_read_as_the_generators_show_them(tmp_path, dialect, pages):
+    if not have({"goldmark": "hugo", "kramdown": "jekyll"}[dialect]):
+        pytest.skip(f"{dialect}'s generator is not installed (Debian packages hugo, jekyll)")
+    published = pages({"controls": CONTROL_CASES}, tmp_path)["controls"]
+    text = render(CONTROL_CASES, dialect)
+    assert words(text.body) == words(published_text(published))
+    assert anchors(text) == heading_ids(published)
+    assert text.body == "gone\nbold words\ntext lazy\nHe ad\nend word done"
+
+
 # --- what a visitor reads -------------------------------------------------
 
 
