@@ -8,11 +8,15 @@ exactly Whoosh's index; read_posting reads exactly Whoosh's postings.
 
 from __future__ import annotations
 
+import io
+import pickle
+import struct
+import zlib
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
-from whoosh import analysis, fields
+from whoosh import analysis, fields, formats
 from whoosh import index as whoosh_index
 
 from searchsvc import settings as settings_mod
@@ -22,7 +26,8 @@ from searchsvc.index.schema import build_schema, text_analyzer, to_fields
 from searchsvc.index import whoosh_internals
 # _stemming_chain is the fenced module's own dispatch test: checked here so the
 # comparisons below cannot be Whoosh compared with itself.
-from searchsvc.index.whoosh_internals import StemmedText, _stemming_chain, open_writer
+from searchsvc.index.whoosh_internals import StemmedText, _stemming_chain, encode_positions, open_writer
+from searchsvc.index.whoosh_internals.writer import COMPRESS_MIN
 from searchsvc.index.whoosh_internals import columns
 from searchsvc.query.generation import IndexHandle
 
@@ -106,12 +111,39 @@ def _contents(index_dir):
             postings.append((matcher.id(), matcher.value(), matcher.weight()))
             matcher.next()
         info = reader.term_info(fieldname, text)  # min/max length: from the lengths the writer looked up
-        out.append((fieldname, text, postings, info.weight(), info.doc_frequency(), info.min_length(), info.max_length()))
+        stats = (info.weight(), info.doc_frequency(), info.min_length(), info.max_length(), info.max_weight(), info.min_id(), info.max_id())
+        out.append((fieldname, text, postings, stats))
     for name in ("title", "summary", "body", "tags", "authors"):
         out.append((name, reader.field_length(name), [reader.doc_field_length(d, name) for d in range(reader.doc_count_all())]))
     out.append(list(reader.all_stored_fields()))
     reader.close()
     return out
+
+
+def _blocks(index_dir):
+    """Every term's postings blocks as written: (last block?, its info without the compression
+    byte, its pickle unpickled), and which blocks were compressed: (pickle's size, compressed?)."""
+    reader = whoosh_index.open_dir(str(index_dir)).reader()
+    out, compression = [], []
+    for leaf, _ in reader.leaf_readers():
+        postfile = leaf._terms._postfile
+        for fieldname, text in leaf.all_terms():
+            offset, (length,) = leaf.term_info(fieldname, text).extent()  # (Whoosh reads the length as a 1-tuple)
+            raw = postfile.get(offset, length)
+            assert raw[:4] == b"W3Bl"
+            at, blocks = 4, []
+            while at < len(raw):
+                (size,) = struct.unpack("!i", raw[at : at + 4])
+                stream = io.BytesIO(raw[at + 4 : at + 4 + abs(size)])
+                at += 4 + abs(size)
+                info = pickle.load(stream)
+                data = zlib.decompress(stream.read()) if info[3] else stream.read()
+                blocks.append((size < 0, info[:3] + info[4:], pickle.loads(data)))
+                compression.append((len(data), info[3]))
+            assert at == len(raw)
+            out.append((fieldname, text, blocks))
+    reader.close()
+    return out, compression
 
 
 # (limit in MB, commits): all postings held by term; past the limit moved to
@@ -138,9 +170,28 @@ def test_index_writer_writes_what_whoosh_writes(tmp_path, limitmb, commits):
             for doc in docs[part::commits]:
                 writer.add_document(**to_fields(doc, facets))
             writer.commit(optimize=part == commits - 1)
-        built[name] = _contents(folder)
-    assert len(built["ours"]) > 500
-    assert built["ours"] == built["whoosh"]
+        built[name] = _contents(folder), *_blocks(folder)
+    (ours, ours_blocks, ours_compression), (whoosh, whoosh_blocks, whoosh_compression) = built["ours"], built["whoosh"]
+    assert len(ours) > 500 and len(ours_blocks) > 500
+    assert ours == whoosh
+    # The postings file differs only in how blocks are stored: Whoosh
+    # compresses every block; ours leaves a block whose pickle is under
+    # COMPRESS_MIN bytes uncompressed (except past the memory limit, where
+    # Whoosh's own writer writes the segment), and a block's pickle may
+    # refer back to an equal value's first copy (the positions' bytes of
+    # one position are one object), so its size may differ: unpickled, every
+    # block is Whoosh's.
+    assert ours_blocks == whoosh_blocks
+    assert {comp for _, comp in whoosh_compression} == {3}
+    spilled = limitmb < 1 and commits == 1
+    assert [comp for _, comp in ours_compression] == [3 if spilled or size >= COMPRESS_MIN else 0 for size, _ in ours_compression]
+    assert spilled or 0 in {comp for _, comp in ours_compression}
+
+
+@pytest.mark.parametrize("positions", [[0], [1], [7], [65535], [65536], [1_000_000], [0, 1], [3, 9, 200], list(range(0, 3000, 7))])
+def test_positions_bytes_are_whoosh_own(positions):
+    assert encode_positions(positions) == formats.Positions().encode(positions)
+    assert encode_positions(positions) == formats.Positions().encode(positions)  # (the second from the cache)
 
 
 @pytest.mark.keeps_resources  # the module's generation opens segment files on first use

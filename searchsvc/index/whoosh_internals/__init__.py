@@ -3,19 +3,32 @@
 Whoosh 2.7.4 is the last release (2016) and is pinned exactly in setup.cfg;
 this module refuses any other version on import, so an upgrade fails loudly
 here instead of silently somewhere else (this ``__init__`` runs before any
-module of the package: files.py holds sections 4-6, columns.py section 8).  Each hook below says what it
+module of the package: writer.py holds section 1, files.py sections 4-6,
+columns.py section 8).  Each hook below says what it
 replaces, what it buys (measured) and the test that proves it equal to
 Whoosh's own path.  Nothing outside this package touches ``whoosh.filedb``,
 ``whoosh.codec``, ``whoosh.matching`` or a private Whoosh name
 (tests/test_layout.py checks).
 
-1. ``IndexWriter`` (Whoosh's SegmentWriter): reads each field's lengths
+1. ``IndexWriter`` (writer.py; Whoosh's SegmentWriter): reads each field's lengths
    column once per segment (not once per posting: 4.56 -> 3.58 s for the corpus
    build), pools postings by term (``_TermPool``: CPU 5.46 -> 4.40 s), writes or
    publishes segments built by several processes (``finish_segment``/``commit_segments``,
-   with ``_finalize_segment``/``_commit_toc``).  Test: tests/index/test_whoosh_internals.py
-   compares every term's postings, lengths and stored fields with Whoosh's
-   own writer (also spilled to disk, and merged).
+   with ``_finalize_segment``/``_commit_toc``).  Its ``add_document`` puts a
+   stemmed text field's postings straight into the pool (a flat list per
+   term: no 5-tuple and no call per posting; one position's bytes cached
+   by position, ``encode_positions``), and ``_flush_segment`` writes the
+   W3 codec's blocks and term rows itself, in memory, one write each
+   (``_Blocks``), leaving a block whose pickle is under 100 bytes
+   uncompressed (Whoosh compresses all ~37,000 blocks, most of them a few
+   postings): the service's build from parsed documents (the 2017 corpus),
+   CPU 4.04-4.31 -> 2.65-2.86 s (3 alternating rounds, load 2.0-2.2),
+   index 16.09 -> 15.70 MB.
+   Anything else (boosts, other codecs, spelling, vectors, past the memory
+   limit) goes Whoosh's way.  Test: tests/index/test_whoosh_internals.py
+   compares every term's postings, statistics, lengths and stored fields
+   with Whoosh's own writer (also spilled to disk, and merged), and every
+   block unpickled (they differ only in compression and in pickle back-references).
 2. ``StemmedText``: the stemming chain (tokenizer, lower case, stop words,
    Porter) in one loop, emitting the Positions format's bytes itself
    (analysis 2.4 -> 1.05 s on the corpus).  Test: tests/index/test_whoosh_internals.py,
@@ -48,7 +61,6 @@ Whoosh's own path.  Nothing outside this package touches ``whoosh.filedb``,
 from __future__ import annotations
 
 import pickle
-from array import array
 from typing import TYPE_CHECKING
 
 from ..whoosh_import import import_whoosh
@@ -56,11 +68,9 @@ from ..whoosh_import import import_whoosh
 import_whoosh()  # (see 7.)
 import whoosh  # noqa: E402
 from whoosh import analysis, fields, formats
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
+from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.lang.porter import stem
 from whoosh.system import pack_uint
-from whoosh.util.numeric import byte_to_length
-from whoosh.writing import PostingPool, SegmentWriter
 
 from ...words import WORD
 
@@ -73,149 +83,6 @@ if tuple(whoosh.__version__[:3]) != PINNED:
         f"searchsvc needs Whoosh {'.'.join(map(str, PINNED))} exactly (its private parts are used in "
         f"searchsvc/index/whoosh_internals/); found {'.'.join(map(str, whoosh.__version__))}"
     )
-
-
-# --- 1. the segment writer ---------------------------------------------------
-
-
-class _FieldLengths:
-    """A per-document reader whose ``doc_field_length`` reads each column once."""
-
-    def __init__(self, reader):
-        self._reader = reader
-        self._tables: dict[str, list | None] = {}
-
-    def doc_field_length(self, docnum: int, fieldname: str, default=0):
-        try:
-            table = self._tables[fieldname]
-        except KeyError:
-            table = self._tables[fieldname] = self._load(fieldname)
-        if table is None:
-            return default
-        return table[docnum]
-
-    def _load(self, fieldname: str) -> list | None:
-        column = f"_{fieldname}_len"  # the W3 codec's name for it
-        if not self._reader.has_column(column):
-            return None
-        return [byte_to_length(b) if b else None for b in self._reader.column_reader(column, LENGTHS_COLUMN)]
-
-    def __getattr__(self, name):
-        return getattr(self._reader, name)
-
-
-class _TermPool:
-    """Whoosh's posting pool, with each term's postings kept together as they come.
-
-    PostingPool keeps every posting as one tuple, sorts them all and hands
-    them one by one to the postings writer: a fifth of a full build
-    (profiled).  Here a term's postings are already in document order and
-    are written a block at a time (``IndexWriter._flush_segment``), the same
-    bytes.  Past Whoosh's own memory limit they move to its pool, which
-    spills to disk.
-    """
-
-    def __init__(self, writer: "IndexWriter", limitmb: int):
-        self.writer, self.terms, self.limitmb = writer, {}, limitmb
-        self.room = int(limitmb * 1024 * 1024) // 200  # (PostingPool's estimate of a posting: ~200 bytes)
-        self.last, self.ordered = 0, True
-
-    def add(self, item) -> None:
-        found = self.terms.get(item[:2])
-        if found is None:
-            self.terms[item[:2]] = [item]
-        else:
-            found.append(item)
-        if item[2] < self.last:  # (a merge adds a term's postings at a time)
-            self.ordered = False
-        self.last = item[2]
-        self.room -= 1
-        if self.room < 0:  # (the rest of a document's postings still come here)
-            self.room = 0
-            if self.writer.pool is self:
-                self.writer.pool = PostingPool(self.writer._tempstorage, self.writer.newsegment, limitmb=self.limitmb)
-            for key in sorted(self.terms):
-                for posting in self.terms[key]:
-                    self.writer.pool.add(posting)
-            self.terms.clear()
-
-    def cleanup(self) -> None:
-        pass  # (the postings go with the writer: a segment worker keeps it until it exits, segments.py)
-
-
-class IndexWriter(SegmentWriter):
-    def __init__(self, ix, limitmb: int = 128, **kwargs):
-        super().__init__(ix, limitmb=limitmb, **kwargs)
-        # Spelling words and term vectors take other paths through the pool.
-        if not any(f.separate_spelling() or f.vector for _, f in self.schema.items()):
-            self.pool = _TermPool(self, limitmb)
-
-    def per_document_reader(self):
-        return _FieldLengths(super().per_document_reader())
-
-    def _flush_segment(self):
-        """SegmentWriter's, with FieldWriter.add_postings' walk a term at a time."""
-        if not isinstance(self.pool, _TermPool):
-            return super()._flush_segment()
-        self.perdocwriter.close()
-        lengths = self.per_document_reader() if self.codec.length_stats else None
-        fieldwriter, terms, lastfield = self.fieldwriter, self.pool.terms, None
-        for key in sorted(terms):
-            if key[0] != lastfield:
-                if lastfield is not None:
-                    fieldwriter.finish_field()
-                lastfield = key[0]
-                fieldwriter.start_field(lastfield, self.schema[lastfield])
-                table = lengths._load(lastfield) if lengths else None
-            postings = terms[key] if self.pool.ordered else sorted(terms[key])
-            fieldwriter.start_term(key[1])
-            _write_term(fieldwriter._postwriter, postings, table)
-            fieldwriter.finish_term()
-        if lastfield is not None:
-            fieldwriter.finish_field()
-        fieldwriter.close()
-        if lengths:
-            lengths.close()
-
-    # A full build in several processes (index/segments.py) is what
-    # Whoosh's MultiSegmentWriter does, with the parsing moved into the
-    # processes too: each writes a segment (``finish_segment``), and one
-    # writer then publishes them all in a new table of contents.
-
-    def finish_segment(self):
-        """Write this writer's documents as a segment, not yet listed in any TOC; None if empty."""
-        if not self.docnum:
-            self._close_segment()
-            return None
-        return self._finalize_segment()
-
-    def commit_segments(self, segments: list) -> None:
-        """Publish ``segments`` (in document order) as the whole index; this writer adds nothing."""
-        if self.segments or self.docnum:
-            raise ValueError("commit_segments() is for a new, empty index")
-        self._close_segment()
-        self._commit_toc(list(segments))
-        self._finish()
-
-
-def _write_term(writer, postings: list, lengths: list | None) -> None:
-    """W3PostingsWriter.add_posting for each of a term's postings, a block at a time."""
-    limit = writer._blocklimit
-    for start in range(0, len(postings), limit):
-        if start:
-            writer._write_block()
-        _, _, ids, weights, values = zip(*postings[start : start + limit])
-        writer._ids, writer._weights = array("I", ids), array("f", weights)
-        writer._values = [v for v in values if v]
-        writer._maxweight = max(0, max(weights))
-        found = [n for n in map(lengths.__getitem__, ids) if n] if lengths else None
-        if found:
-            writer._minlength, writer._maxlength = min(found), max(found)
-
-
-def open_writer(ix, **kwargs) -> IndexWriter:
-    """``ix.writer(**kwargs)``, with field lengths read once per field."""
-    return IndexWriter(ix, **kwargs)
 
 
 # --- 2. stemmed text in one loop --------------------------------------------
@@ -252,10 +119,10 @@ class StemmedText(fields.TEXT):
 
 
 class _Stems(dict):
-    """word -> Porter stem, computed on first sight (Whoosh's own cache is an LFU in Python)."""
+    """word -> its Porter stem's UTF-8 bytes, computed on first sight (Whoosh's own cache is an LFU in Python)."""
 
-    def __missing__(self, word: str) -> str:
-        found = self[word] = stem(word)
+    def __missing__(self, word: str) -> bytes:
+        found = self[word] = stem(word).encode("utf-8")
         return found
 
 
@@ -294,7 +161,7 @@ _TOKENISED: dict[int, tuple[str, list[str]]] = {}
 
 
 def lower_words(value: str) -> list[str]:
-    """``WORD.findall(value.lower())``, kept for the indexing of this very string (``_index_stemmed``).
+    """``WORD.findall(value.lower())``, kept for the indexing of this very string (``stemmed_positions``).
 
     Without "İ" (the one letter whose lower case is two characters, the
     second no word character), finding the words before or after lower-casing
@@ -320,7 +187,8 @@ def _lowered_words(value: str) -> list[str]:
     return "\0".join(words).lower().split("\0") if words else words
 
 
-def _index_stemmed(value: str, stops, fmt):
+def stemmed_positions(value: str, stops) -> tuple[dict[bytes, list[int]], int]:
+    """The stemming chain's terms of ``value``: stem (UTF-8) -> its positions, and how many words were kept."""
     given = _TOKENISED.pop(id(value), None)
     words = given[1] if given is not None and given[0] is value else _lowered_words(value)
     first = 0
@@ -331,7 +199,7 @@ def _index_stemmed(value: str, stops, fmt):
     kept = [w for w in words[first:] if w not in stops]
     if len(_STEMS) > _MAX_STEMS:
         _STEMS.clear()
-    positions: dict[str, list[int]] = {}
+    positions: dict[bytes, list[int]] = {}
     get = positions.get
     for pos, word in enumerate(map(_STEMS.__getitem__, kept), first):
         found = get(word)
@@ -339,13 +207,36 @@ def _index_stemmed(value: str, stops, fmt):
             positions[word] = [pos]
         else:
             found.append(pos)
+    return positions, len(kept)
+
+
+# Positions.encode of a single position, by position: most postings have one
+# (72% of the corpus's), and each was a pickle.dumps call.
+_ONE_POSITION: list[bytes] = []
+_ONE_POSITION_MAX = 1 << 16
+_ONE = pack_uint(1)
+
+
+def encode_positions(found: list[int]) -> bytes:
+    """= ``formats.Positions().encode(found)``: the count, then the pickled position deltas."""
+    if len(found) == 1:
+        pos = found[0]
+        try:
+            return _ONE_POSITION[pos]
+        except IndexError:
+            if pos >= _ONE_POSITION_MAX:
+                return _ONE + pickle.dumps(found, 2)
+            _ONE_POSITION.extend(_ONE + pickle.dumps([n], 2) for n in range(len(_ONE_POSITION), pos + 1))
+            return _ONE_POSITION[pos]
+    deltas = [found[0]] + [b - a for a, b in zip(found, found[1:])]
+    return pack_uint(len(found)) + pickle.dumps(deltas, 2)
+
+
+def _index_stemmed(value: str, stops, fmt):
+    positions, _ = stemmed_positions(value, stops)
     boost = fmt.field_boost
     for word, found in positions.items():
-        count = len(found)
-        if count > 1:
-            found = [found[0]] + [b - a for a, b in zip(found, found[1:])]
-        # Positions.encode: the count, then the pickled position deltas.
-        yield (word.encode("utf-8"), count, float(count) * boost, pack_uint(count) + pickle.dumps(found, 2))
+        yield (word, len(found), float(len(found)) * boost, encode_positions(found))
 
 
 # --- 3. postings a block at a time --------------------------------------------
@@ -390,3 +281,4 @@ def read_posting(reader, name: str, stem: str) -> tuple[np.ndarray, np.ndarray]:
 # that none is over 500 lines; they import this module first (its version
 # check and Whoosh's import without urllib.request).
 from .files import MMAP, install_mapped_buffers, open_index, open_searcher, segment_parts  # noqa: E402,F401
+from .writer import IndexWriter, open_writer  # noqa: E402,F401

@@ -1,0 +1,347 @@
+"""Whoosh's segment writer, a field and a term at a time (part of the fence: see __init__, section 1)."""
+
+from __future__ import annotations
+
+import zlib
+from array import array
+from operator import sub
+from pickle import dumps
+
+from whoosh import formats
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo
+from whoosh.filedb.filetables import _lengths as _KEY_VALUE_LENGTHS
+from whoosh.system import pack_int, pack_long, pack_ushort
+from whoosh.util.numeric import byte_to_length
+from whoosh.writing import PostingPool, SegmentWriter
+
+from . import _ONE_POSITION, StemmedText, _stemming_chain, encode_positions, stemmed_positions
+
+# A block's pickled postings shorter than this are written uncompressed (the
+# block's compression byte says so; Whoosh's reader checks it per block).
+# Whoosh 2.7.4 compresses every block (its "< 20 bytes" test is overwritten
+# on the next line): ~39,000 zlib calls for the corpus, most for blocks of a
+# few postings that zlib barely shrinks.
+COMPRESS_MIN = 100
+
+
+class _FieldLengths:
+    """A per-document reader whose ``doc_field_length`` reads each column once."""
+
+    def __init__(self, reader):
+        self._reader = reader
+        self._tables: dict[str, list | None] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default=0):
+        try:
+            table = self._tables[fieldname]
+        except KeyError:
+            table = self._tables[fieldname] = self._load(fieldname)
+        if table is None:
+            return default
+        return table[docnum]
+
+    def _load(self, fieldname: str) -> list | None:
+        column = self.length_bytes(fieldname)
+        return None if column is None else [byte_to_length(b) if b else None for b in column]
+
+    def length_bytes(self, fieldname: str) -> bytes | None:
+        """Every document's length byte of ``fieldname`` (0: none), None without the column."""
+        column = f"_{fieldname}_len"  # the W3 codec's name for it
+        if not self._reader.has_column(column):
+            return None
+        return bytes(self._reader.column_reader(column, LENGTHS_COLUMN))
+
+    def __getattr__(self, name):
+        return getattr(self._reader, name)
+
+
+class _TermPool:
+    """Whoosh's posting pool, with each term's postings kept together as they come.
+
+    PostingPool keeps every posting as one tuple, sorts them all and hands
+    them one by one to the postings writer: a fifth of a full build
+    (profiled).  Here ``fields[name][term]`` is a flat list (docnum, weight,
+    value, docnum, ...) in document order, written a block at a time
+    (``IndexWriter._flush_segment``).  Past Whoosh's own memory limit the
+    postings move to its pool, which spills to disk.
+    """
+
+    def __init__(self, writer: "IndexWriter", limitmb: int):
+        self.writer, self.fields, self.limitmb = writer, {}, limitmb
+        self.room = int(limitmb * 1024 * 1024) // 200  # (PostingPool's estimate of a posting: ~200 bytes)
+        self.last, self.ordered = 0, True
+
+    def terms_of(self, fieldname: str) -> dict:
+        found = self.fields.get(fieldname)
+        if found is None:
+            found = self.fields[fieldname] = {}
+        return found
+
+    def add(self, item) -> None:
+        """One posting (fieldname, term bytes, docnum, weight, value), as PostingPool.add."""
+        terms = self.terms_of(item[0])
+        found = terms.get(item[1])
+        if found is None:
+            terms[item[1]] = list(item[2:])
+        else:
+            found += item[2:]
+        if item[2] < self.last:  # (a merge adds a term's postings at a time)
+            self.ordered = False
+        self.last = item[2]
+        self.used(1)
+
+    def used(self, postings: int) -> None:
+        self.room -= postings
+        if self.room < 0:  # (the rest of a document's postings go to Whoosh's pool: IndexWriter.add_document)
+            self.room = 0
+            if self.writer.pool is self:
+                self.writer.pool = PostingPool(self.writer._tempstorage, self.writer.newsegment, limitmb=self.limitmb)
+            add = self.writer.pool.add
+            for fieldname in sorted(self.fields):
+                terms = self.fields[fieldname]
+                for key in sorted(terms):
+                    flat = terms[key]
+                    for i in range(0, len(flat), 3):
+                        add((fieldname, key, flat[i], flat[i + 1], flat[i + 2]))
+            self.fields.clear()
+
+    def cleanup(self) -> None:
+        pass  # (the postings go with the writer: a segment worker keeps it until it exits, segments.py)
+
+
+class IndexWriter(SegmentWriter):
+    def __init__(self, ix, limitmb: int = 128, **kwargs):
+        super().__init__(ix, limitmb=limitmb, **kwargs)
+        codec = self.codec
+        # Spelling words and term vectors take other paths through the pool;
+        # the block writer below is the W3 codec's, without inlined postings.
+        if (
+            not any(f.separate_spelling() or f.vector for _, f in self.schema.items())
+            and type(codec) is W3Codec
+            and codec._inlinelimit <= 1
+        ):
+            self.pool = _TermPool(self, limitmb)
+            self._stems = {name: _stemmed(field) for name, field in self.schema.items()}
+
+    def per_document_reader(self):
+        return _FieldLengths(super().per_document_reader())
+
+    def add_document(self, **fields):
+        """SegmentWriter.add_document, the stemmed text fields' postings put straight into the term pool."""
+        pool = self.pool
+        if type(pool) is not _TermPool or any(name.startswith("_") for name in fields):  # (boosts, stored values of their own)
+            return super().add_document(**fields)
+        self._check_state()
+        perdocwriter, schema, docnum = self.perdocwriter, self.schema, self.docnum
+        fieldnames = sorted(fields)
+        self._check_fields(schema, fieldnames)
+        perdocwriter.start_doc(docnum)
+        for fieldname in fieldnames:
+            value = fields[fieldname]
+            if value is None:
+                continue
+            field = schema[fieldname]
+            length = 0
+            if field.indexed:
+                stops = self._stems.get(fieldname)
+                if stops is not None and type(value) is str and self.pool is pool:
+                    length = _pool_stemmed(pool, fieldname, field, value, stops, docnum)
+                else:
+                    length = _pool_whoosh(self.pool, fieldname, field, value, docnum)
+            perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
+            column = field.column_type
+            if column:
+                perdocwriter.add_column_value(fieldname, column, field.to_column_value(value))
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _flush_segment(self):
+        """SegmentWriter's, each term's postings written as W3PostingsWriter writes them."""
+        pool = self.pool
+        if not isinstance(pool, _TermPool):
+            return super()._flush_segment()
+        self.perdocwriter.close()
+        lengths = self.per_document_reader() if self.codec.length_stats else None
+        fieldwriter = self.fieldwriter
+        blocks = _Blocks(fieldwriter._postfile, fieldwriter._tindex, self.codec)
+        for fieldname in sorted(pool.fields):
+            terms = pool.fields[fieldname]
+            if not terms:
+                continue
+            field = self.schema[fieldname]
+            fieldwriter.start_field(fieldname, field)
+            table = lengths.length_bytes(fieldname) if lengths else None
+            blocks.field(fieldwriter._fieldid, terms, table, field.format.fixed_value_size(), pool.ordered)
+            fieldwriter.finish_field()
+        blocks.close()
+        fieldwriter.close()
+        if lengths:
+            lengths.close()
+
+    # A full build in several processes (index/segments.py) is what
+    # Whoosh's MultiSegmentWriter does, with the parsing moved into the
+    # processes too: each writes a segment (``finish_segment``), and one
+    # writer then publishes them all in a new table of contents.
+
+    def finish_segment(self):
+        """Write this writer's documents as a segment, not yet listed in any TOC; None if empty."""
+        if not self.docnum:
+            self._close_segment()
+            return None
+        return self._finalize_segment()
+
+    def commit_segments(self, segments: list) -> None:
+        """Publish ``segments`` (in document order) as the whole index; this writer adds nothing."""
+        if self.segments or self.docnum:
+            raise ValueError("commit_segments() is for a new, empty index")
+        self._close_segment()
+        self._commit_toc(list(segments))
+        self._finish()
+
+
+def _stemmed(field):
+    """The stop words of a field indexed by StemmedText's one loop, else None."""
+    if not isinstance(field, StemmedText) or type(field.format) is not formats.Positions:
+        return None
+    return _stemming_chain(field.analyzer)
+
+
+def _pool_stemmed(pool: _TermPool, fieldname: str, field, value: str, stops, docnum: int) -> int:
+    """A stemmed text's postings, as StemmedText.index gives them, into ``pool``; the field's length."""
+    positions, kept = stemmed_positions(value, stops)
+    terms = pool.terms_of(fieldname)
+    get = terms.get
+    boost = field.format.field_boost
+    one, ones = float(1) * boost, _ONE_POSITION
+    for word, found in positions.items():
+        count = len(found)
+        if count == 1:
+            try:
+                posting = (docnum, one, ones[found[0]])  # (encode_positions without its call)
+            except IndexError:
+                posting = (docnum, one, encode_positions(found))
+        else:
+            posting = (docnum, float(count) * boost, encode_positions(found))
+        flat = get(word)
+        if flat is None:
+            terms[word] = list(posting)
+        else:
+            flat += posting
+    pool.last = docnum  # (later than any pooled: documents are numbered as they come)
+    pool.used(len(positions))
+    return kept if field.scorable else 0
+
+
+def _pool_whoosh(pool, fieldname: str, field, value, docnum: int) -> int:
+    """Whoosh's own indexing of a field value into ``pool``; the field's length."""
+    add, scorable, length = pool.add, field.scorable, 0
+    for tbytes, freq, weight, vbytes in field.index(value):
+        weight *= 1.0  # (Whoosh's field boost, which only a "_boost" field changes: those go Whoosh's way)
+        if scorable:
+            length += freq
+        add((fieldname, tbytes, docnum, weight, vbytes))
+    return length
+
+
+class _Blocks:
+    """A segment's postings and term table, written as W3PostingsWriter and W3FieldWriter write them.
+
+    The postings file and the term table are built in memory and written
+    once (Whoosh writes each block and each term's row with several calls).
+    Every byte is Whoosh's, except that a block whose pickle is shorter than
+    COMPRESS_MIN is not compressed.
+    """
+
+    def __init__(self, postfile, tindex, codec):
+        self.postfile, self.tindex = postfile, tindex
+        self.limit, self.level = codec._blocklimit, codec._compression
+        self.posts, self.rows = bytearray(), bytearray()
+        self.posts_at, self.rows_at = postfile.tell(), tindex.dbfile.tell()
+
+    def field(self, fieldid: int, terms: dict, table: bytes | None, fixedsize, ordered: bool) -> None:
+        tindex, rows, posts = self.tindex, self.rows, self.posts
+        prefix = pack_ushort(fieldid)
+        hashfn, buckets, index = tindex.hashfn, tindex.buckets, tindex.index
+        if prefix + min(terms) <= tindex.lastkey:
+            raise ValueError(f"fields out of order: {fieldid}")
+        key = b""
+        for term in sorted(terms):
+            flat = terms[term] if ordered else _sorted_postings(terms[term])
+            info = _write_term(posts, self.posts_at, flat, table, fixedsize, self.limit, self.level)
+            key = prefix + term
+            at = self.rows_at + len(rows)
+            index.append(at)
+            rows += _KEY_VALUE_LENGTHS.pack(len(key), len(info))
+            rows += key
+            rows += info
+            found = hashfn(key)
+            buckets[found & 255].append((found, at))
+        tindex.lastkey = key
+
+    def close(self) -> None:
+        self.postfile.write(bytes(self.posts))
+        self.tindex.dbfile.write(bytes(self.rows))
+
+
+def _sorted_postings(flat: list) -> list:
+    """A term's flat postings in document order (as PostingPool sorts them: by docnum, weight, value)."""
+    return [x for posting in sorted(zip(flat[0::3], flat[1::3], flat[2::3])) for x in posting]
+
+
+_TERM_INFO = W3TermInfo._struct  # (flags, weight, doc frequency, min/max length bytes, max weight, first/last id)
+
+
+def _write_term(posts: bytearray, base: int, flat: list, table: bytes | None, fixedsize, limit: int, level: int) -> bytes:
+    """One term's postings as W3PostingsWriter's blocks appended to ``posts``; the term's W3TermInfo bytes."""
+    start = base + len(posts)
+    posts += WHOOSH3_HEADER_MAGIC
+    ids, weights, values = flat[0::3], flat[1::3], flat[2::3]
+    total, min_byte, max_byte, max_weight = 0, None, 0, 0
+    last = len(ids)
+    for first in range(0, last, limit):
+        end = first + limit
+        block_ids, block_weights = ids[first:end], array("f", weights[first:end])
+        count = len(block_ids)
+        total += sum(block_weights)
+        top = max(0, max(weights[first:end]))
+        max_weight = max(max_weight, top)
+        if table is None:
+            low = high = 0
+        elif count == 1:
+            low = high = table[block_ids[0]]
+        else:
+            found = bytes(map(table.__getitem__, block_ids))
+            high = max(found)
+            low = min(found) if 0 not in found else min([b for b in found if b], default=0)
+        if low:
+            min_byte = low if min_byte is None else min(min_byte, low)
+        max_byte = max(max_byte, high)
+        # W3PostingsWriter._mini_ids/_mini_weights/_mini_values
+        mini_ids = (block_ids[0],) if count == 1 else (block_ids[0], *map(sub, block_ids[1:], block_ids))
+        one = block_weights[0]
+        if block_weights.count(one) != count:
+            mini_weights = tuple(block_weights)
+        else:
+            mini_weights = None if one == 1.0 else one
+        block_values = values[first:end]
+        if fixedsize is None or fixedsize < 0:
+            mini_values = tuple(filter(None, block_values))
+        else:
+            mini_values = None if fixedsize == 0 else b"".join(filter(None, block_values))
+        data = dumps((mini_ids, mini_weights, mini_values), 2)
+        comp = level if len(data) >= COMPRESS_MIN else 0
+        if comp:
+            data = zlib.compress(data, comp)
+        info = dumps((count, block_ids[-1], top, comp, low, high), 2)
+        size = len(info) + len(data)
+        posts += pack_int(-size if end >= last else size)
+        posts += info
+        posts += data
+    extent = pack_long(start) + pack_int(base + len(posts) - start)
+    return _TERM_INFO.pack(0, total, last, min_byte or 0, max_byte, max_weight, ids[0], ids[-1]) + extent
+
+
+def open_writer(ix, **kwargs) -> IndexWriter:
+    """``ix.writer(**kwargs)``, with field lengths read once per field."""
+    return IndexWriter(ix, **kwargs)
