@@ -177,10 +177,10 @@ def test_index_writer_writes_what_whoosh_writes(tmp_path, limitmb, commits):
     # The postings file differs only in how blocks are stored: Whoosh
     # compresses every block; ours leaves a block whose pickle is under
     # COMPRESS_MIN bytes uncompressed (except past the memory limit, where
-    # Whoosh's own writer writes the segment), and a block's pickle may
-    # refer back to an equal value's first copy (the positions' bytes of
-    # one position are one object), so its size may differ: unpickled, every
-    # block is Whoosh's.
+    # Whoosh's own writer writes the segment), and a block's pickle is of
+    # protocol 4, not 2, and may refer back to an equal value's first copy
+    # (the positions' bytes of one position are one object): unpickled,
+    # every block is Whoosh's.
     assert ours_blocks == whoosh_blocks
     assert {comp for _, comp in whoosh_compression} == {3}
     spilled = limitmb < 1 and commits == 1

@@ -23,12 +23,15 @@ Whoosh's own path.  Nothing outside this package touches ``whoosh.filedb``,
    uncompressed (Whoosh compresses all ~37,000 blocks, most of them a few
    postings): the service's build from parsed documents (the 2017 corpus),
    CPU 4.04-4.31 -> 2.65-2.86 s (3 alternating rounds, load 2.0-2.2),
-   index 16.09 -> 15.70 MB.
+   index 16.09 -> 15.70 MB.  A block's postings are pickled with protocol 4,
+   not 2 (Whoosh's reader unpickles whatever the protocol; protocol 2 writes
+   each value's bytes as a call of codecs.encode on a str): 2.85-2.99 ->
+   2.33-2.47 s, index 15.70 -> 12.02 MB.
    Anything else (boosts, other codecs, spelling, vectors, past the memory
    limit) goes Whoosh's way.  Test: tests/index/test_whoosh_internals.py
    compares every term's postings, statistics, lengths and stored fields
    with Whoosh's own writer (also spilled to disk, and merged), and every
-   block unpickled (they differ only in compression and in pickle back-references).
+   block unpickled (they differ only in compression and in the pickle's protocol and back-references).
 2. ``StemmedText``: the stemming chain (tokenizer, lower case, stop words,
    Porter) in one loop, emitting the Positions format's bytes itself
    (analysis 2.4 -> 1.05 s on the corpus).  Test: tests/index/test_whoosh_internals.py,
