@@ -30,6 +30,14 @@ def memory() -> tuple[float, float]:
     return (int(pages[1]) - int(pages[2])) * 4096 / 1e6, int(pages[1]) * 4096 / 1e6
 
 
+def distinct_searches(vocab, searches: int):
+    """``searches`` queries of 1-3 random words seen in at least 5 posts (the same ones every run)."""
+    words = [w for w in vocab.sorted_words if w.isalpha() and vocab.df[w] >= 5]
+    rng = random.Random(3)
+    for _ in range(searches):
+        yield " ".join(rng.sample(words, rng.choice((1, 1, 2, 2, 3))))
+
+
 def main(index_dir: str, searches: int) -> None:
     app = create_app({"index_dir": index_dir, "TESTING": True})
     try:
@@ -39,12 +47,9 @@ def main(index_dir: str, searches: int) -> None:
         gen = handle.acquire()
         vocab = suggest.vocabulary(gen)
         handle.release(gen)
-        words = [w for w in vocab.sorted_words if w.isalpha() and vocab.df[w] >= 5]
-        rng = random.Random(3)
         print("generation open: private %.0f MB, resident %.0f MB" % memory(), flush=True)
         started = time.perf_counter()
-        for i in range(1, searches + 1):
-            q = " ".join(rng.sample(words, rng.choice((1, 1, 2, 2, 3))))
+        for i, q in enumerate(distinct_searches(vocab, searches), 1):
             assert client.get("/search.json", query_string={"q": q}).status_code == 200
             if i % max(1, searches // 5) == 0:
                 print(f"{i} distinct searches: private %.0f MB, resident %.0f MB" % memory(), f"({time.perf_counter() - started:.0f} s)", flush=True)
