@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
+from operator import itemgetter
 from pathlib import Path
 
 from ..words import WORD
@@ -115,9 +116,9 @@ def combine(old: Totals, tally: Tally) -> Totals:
     """
     old_words = list(old.words)
     delta = {w: n for w, n in tally.df.items() if n}
-    fresh = sorted(w for w in delta if not _has(old_words, w))
+    fresh = sorted(w for w in delta if not _has(old_words, w)) if old_words else sorted(delta)
     merged = sorted(old_words + fresh) if fresh else old_words  # two sorted runs: one merge
-    old_to_merged = _shifted(len(old_words), [bisect.bisect_left(old_words, w) for w in fresh]) if fresh else None
+    old_to_merged = (_shifted(len(old_words), [bisect.bisect_left(old_words, w) for w in fresh]) if old_words else []) if fresh else None
     number = _numbering(merged, len(delta) + len(tally.pairs))
     if old_to_merged is None:
         df = list(old.df)
@@ -142,7 +143,7 @@ def combine(old: Totals, tally: Tally) -> Totals:
         renumber = old_to_merged if final is None else [final[at] for at in old_to_merged]
     new_number = number if final is None else (lambda w: final[number(w)])
     # no word gone: the renumbering is the step function of the fresh words' places (lanes.py)
-    steps = None if final is not None else [bisect.bisect_left(old_words, w) for w in fresh]
+    steps = None if final is not None else [bisect.bisect_left(old_words, w) for w in fresh] if old_words else [0] * len(fresh)
     codes, pair_counts = _pairs(old, renumber, steps, tally, new_number)
     out = Totals(words, _ints(df), codes, pair_counts)
     going = tally.removed | tally.titles.keys()  # (a changed post's title is replaced)
@@ -177,6 +178,9 @@ def _numbering(words: list[str], wanted: int):
 
 def _merge_sorted(codes: Sequence[int], counts: Sequence[int] | None, more: dict[int, int]) -> tuple[array, array | None]:
     """Sorted unique ``codes`` plus ``more`` (code -> count, summed where equal), still sorted; without counts, a union."""
+    if not len(codes):  # (a full build)
+        keys = sorted(more)
+        return _ints(keys), None if counts is None else _ints(map(more.__getitem__, keys))
     if len(more) * 16 < len(codes):  # a few: inserted in place (a memmove each)
         codes = _ints(codes)
         counts = None if counts is None else _ints(counts)
@@ -201,18 +205,19 @@ def _pairs(old: Totals, renumber: list[int] | None, steps: list[int] | None, tal
     # A pair whose word went had all its posts taken away: it is dropped on
     # both sides.  Word numbers only grow, so renumbered codes stay sorted.
     codes, counts = old.pair_codes, old.pair_counts
-    if steps is not None:
+    if steps is not None and len(codes):
         codes = lanes.remap(_ints(codes), steps, steps)  # only new words: every pair stays
     elif renumber is not None:
         moved = [(renumber[c >> 32], renumber[c & LOW], n) for c, n in zip(codes, counts)]
         codes = [a << 32 | b for a, b, _ in moved if a >= 0 and b >= 0]
         counts = [n for a, b, n in moved if a >= 0 and b >= 0]
-    more: dict[int, int] = {}
-    for (first, second), n in tally.pairs.items():
-        if n:
-            a, b = number(first), number(second)
-            if a >= 0 and b >= 0:
-                more[a << 32 | b] = more.get(a << 32 | b, 0) + n
+    # Distinct pairs of words have distinct codes (the word numbers are a
+    # numbering); the words numbered by map, in C (a loop of calls was most
+    # of a full build's vocabulary).
+    pairs = [pair for pair, n in tally.pairs.items() if n]  # (a word of a pair counted 0 may have no number)
+    firsts, seconds = map(number, map(itemgetter(0), pairs)), map(number, map(itemgetter(1), pairs))
+    counts_of = map(tally.pairs.__getitem__, pairs)
+    more = {a << 32 | b: n for a, b, n in zip(firsts, seconds, counts_of) if a >= 0 and b >= 0}
     codes, counts = _merge_sorted(codes, counts, more)
     if counts and min(counts) <= 0:
         codes, counts = _ints(c for c, n in zip(codes, counts) if n > 0), _ints(n for n in counts if n > 0)
