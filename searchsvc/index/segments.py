@@ -7,6 +7,7 @@ an incremental run parses its few files in a process pool (``parse_all``).
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 from typing import Callable, Iterable
@@ -110,6 +111,10 @@ _kept: list = []
 def _segment_worker(building: str, site: Site, jobs: list, facets: tuple, conn, parent_pid: int) -> None:
     """In a forked process: parse and index ``jobs`` into a segment of ``building``."""
     _use_site(site, parent_pid)
+    # No full collection: what the worker keeps lives until it exits, and
+    # each full pass walked all of it (and the parent's objects, copying
+    # their pages): ~0.04 s of a worker's CPU.  Young cycles are still collected.
+    gc.set_threshold(*gc.get_threshold()[:2], 1 << 30)
     try:
         writer = open_writer(whoosh_index.open_dir(building), _lk=False, limitmb=64)
         results, unsent, tally = [], 0, vocabulary.Tally()
