@@ -6,8 +6,9 @@ import zlib
 from array import array
 from operator import sub
 from pickle import dumps
+from struct import Struct
 
-from whoosh import formats
+from whoosh import analysis, fields, formats
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo
 from whoosh.filedb.filetables import _lengths as _KEY_VALUE_LENGTHS
 from whoosh.system import pack_int, pack_long, pack_ushort
@@ -129,6 +130,7 @@ class IndexWriter(SegmentWriter):
         ):
             self.pool = _TermPool(self, limitmb)
             self._stems = {name: _stemmed(field) for name, field in self.schema.items()}
+            self._ids = {name for name, field in self.schema.items() if _plain_id(field)}
 
     def per_document_reader(self):
         return _FieldLengths(super().per_document_reader())
@@ -153,6 +155,8 @@ class IndexWriter(SegmentWriter):
                 stops = self._stems.get(fieldname)
                 if stops is not None and type(value) is str and self.pool is pool:
                     length = _pool_stemmed(pool, fieldname, field, value, stops, docnum)
+                elif fieldname in self._ids and self.pool is pool and _pool_id(pool, fieldname, field, value, docnum):
+                    pass  # (an ID field is never scorable: no length)
                 else:
                     length = _pool_whoosh(self.pool, fieldname, field, value, docnum)
             perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
@@ -240,6 +244,35 @@ def _pool_stemmed(pool: _TermPool, fieldname: str, field, value: str, stops, doc
     return kept if field.scorable else 0
 
 
+def _plain_id(field) -> bool:
+    """Whether ``field`` is an ID field indexed as Whoosh's ID (each value, or each item of a list, one term)."""
+    return (
+        type(field) is fields.ID
+        and type(field.analyzer) is analysis.IDTokenizer
+        and type(field.format) is formats.Existence
+        and not field.scorable
+    )
+
+
+def _pool_id(pool: _TermPool, fieldname: str, field, value, docnum: int) -> bool:
+    """An ID field's postings, as ID.index gives them (Existence.word_values), into ``pool``; False: not done."""
+    words = {value} if type(value) is str else set(value) if type(value) in (list, tuple) else None
+    if words is None or not all(type(w) is str for w in words):
+        return False
+    weight = field.format.field_boost * 1.0  # (times Whoosh's field boost, as _pool_whoosh)
+    terms = pool.terms_of(fieldname)
+    for word in words:
+        key = word.encode("utf-8")
+        flat = terms.get(key)
+        if flat is None:
+            terms[key] = [docnum, weight, b""]
+        else:
+            flat += (docnum, weight, b"")
+    pool.last = docnum
+    pool.used(len(words))
+    return True
+
+
 def _pool_whoosh(pool, fieldname: str, field, value, docnum: int) -> int:
     """Whoosh's own indexing of a field value into ``pool``; the field's length."""
     add, scorable, length = pool.add, field.scorable, 0
@@ -275,7 +308,10 @@ class _Blocks:
         key = b""
         for term in sorted(terms):
             flat = terms[term] if ordered else _sorted_postings(terms[term])
-            info = _write_term(posts, self.posts_at, flat, table, fixedsize, self.limit, self.level)
+            if len(flat) == 3:  # (one posting: about half the terms)
+                info = _write_one(posts, self.posts_at, flat, table, fixedsize, self.level)
+            else:
+                info = _write_term(posts, self.posts_at, flat, table, fixedsize, self.limit, self.level)
             key = prefix + term
             at = self.rows_at + len(rows)
             index.append(at)
@@ -347,6 +383,34 @@ def _write_term(posts: bytearray, base: int, flat: list, table: bytes | None, fi
         posts += data
     extent = pack_long(start) + pack_int(base + len(posts) - start)
     return _TERM_INFO.pack(0, total, last, min_byte or 0, max_byte, max_weight, ids[0], ids[-1]) + extent
+
+
+_FLOAT32 = Struct("f")
+
+
+def _write_one(posts: bytearray, base: int, flat: list, table: bytes | None, fixedsize, level: int) -> bytes:
+    """``_write_term`` of a term with one posting, its steps done once."""
+    start = base + len(posts)
+    docnum, weight, value = flat
+    stored = 1.0 if weight == 1.0 else _FLOAT32.unpack(_FLOAT32.pack(weight))[0]  # (its float32, as array("f") holds it)
+    if fixedsize is None or fixedsize < 0:
+        mini_values = (value,) if value else ()
+    else:
+        mini_values = None if fixedsize == 0 else value or b""
+    data = dumps(((docnum,), None if stored == 1.0 else stored, mini_values), PROTOCOL)
+    comp = level if len(data) >= COMPRESS_MIN else 0
+    if comp:
+        data = zlib.compress(data, comp)
+    top = max(0, weight)
+    length = 0 if table is None else table[docnum]
+    info = dumps((1, docnum, top, comp, length, length), 2)
+    size = len(info) + len(data)
+    posts += WHOOSH3_HEADER_MAGIC
+    posts += pack_int(-size)
+    posts += info
+    posts += data
+    extent = pack_long(start) + pack_int(size + 8)
+    return _TERM_INFO.pack(0, 0 + stored, 1, length, length, top, docnum, docnum) + extent
 
 
 def open_writer(ix, **kwargs) -> IndexWriter:
