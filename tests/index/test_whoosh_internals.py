@@ -20,6 +20,7 @@ from whoosh import analysis, fields, formats
 from whoosh import index as whoosh_index
 
 from searchsvc import settings as settings_mod
+from searchsvc.words import WORD
 from searchsvc.ingest.post import load_post
 from searchsvc.ingest.walk import iter_post_paths
 from searchsvc.index.schema import build_schema, text_analyzer, to_fields
@@ -92,6 +93,14 @@ def test_same_postings_on_every_sample_post():
 @given(st.lists(st.sampled_from(list("aAbΣσİiß. -_’1\u0307é") + ["the ", "of ", "Test", "ing "]), max_size=30).map("".join))
 def test_same_postings_on_generated_text(value):
     assert postings(FAST, value) == postings(PLAIN, value)
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list("a1_.. -é̇") + ["u.s.", "..", "a.b", "3.14"]), max_size=30).map("".join))
+def test_word_pattern_finds_whoosh_words(value):
+    # searchsvc.words.WORD is written differently from Whoosh's default token pattern
+    assert WORD.findall(value) == [m.group(0) for m in analysis.tokenizers.default_pattern.finditer(value)]
+    assert WORD.findall("u.s. a..b 3.14. x.y_z") == ["u.s", "a", "b", "3.14", "x.y_z"]
 
 
 def test_other_analyzers_use_whoosh_own_code():
