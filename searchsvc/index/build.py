@@ -196,12 +196,17 @@ def _check_shrink(plan: ChangePlan, changes: Changes, allow_shrink: bool) -> Non
 
 
 def _add_while_parsing(writer, site: Site, plan: ChangePlan, changes: Changes, facets, workers, progress) -> None:
-    """A full build of few files: each document is written as soon as it is parsed (memory stays flat)."""
-    from .schema import to_fields
-    from .segments import parse_all
+    """A full build of few files (or in one process): documents are written a batch at a time as
+    they are parsed (memory stays flat; segments.BATCH says why batches)."""
+    from itertools import islice
 
-    for result in parse_all(site, plan.jobs, progress, workers):
-        changes.take(result)
+    from .schema import to_fields
+    from .segments import BATCH, parse_all
+
+    results = parse_all(site, plan.jobs, progress, workers)
+    while batch := list(islice(results, BATCH)):
+        for result in batch:
+            changes.take(result)
         for doc in changes.to_add:
             writer.add_document(**changes.tallied(to_fields(doc, facets)))
         changes.added_directly += len(changes.to_add)

@@ -102,6 +102,12 @@ def _shares(jobs: list, parts: int) -> list[list]:
     return [share for share in shares if share]
 
 
+# A segment worker parses this many files, then indexes them: the parser's
+# objects and the index's pool then stay in the caches in turn (one file at
+# a time, a worker's CPU 2.37-2.43 s; 64 at a time 2.20-2.28 s).
+BATCH = 64
+
+
 # What a segment worker built, held until the process exits (os._exit, without
 # freeing it): freeing a segment's postings object by object took a tenth of
 # a second on the critical path, the parent waiting for the worker to end.
@@ -117,22 +123,19 @@ def _segment_worker(building: str, site: Site, jobs: list, facets: tuple, conn, 
     gc.set_threshold(*gc.get_threshold()[:2], 1 << 30)
     try:
         writer = open_writer(whoosh_index.open_dir(building), _lk=False, limitmb=64)
-        results, unsent, tally = [], 0, vocabulary.Tally()
+        results, tally = [], vocabulary.Tally()
         _kept.extend((writer, results, tally))
-        for job in jobs:
-            result = parse_job(job)
-            if result.document is not None:
-                record = to_fields(result.document, facets)
-                tally.add(record)
-                writer.add_document(**record)
-                result.document = None  # the parent needs only the manifest entry
-            results.append(result)
-            unsent += 1
-            if unsent == 16:
-                conn.send(("progress", unsent))
-                unsent = 0
+        for start in range(0, len(jobs), BATCH):
+            parsed = [parse_job(job) for job in jobs[start : start + BATCH]]
+            for result in parsed:
+                if result.document is not None:
+                    record = to_fields(result.document, facets)
+                    tally.add(record)
+                    writer.add_document(**record)
+                    result.document = None  # the parent needs only the manifest entry
+                results.append(result)
+            conn.send(("progress", len(parsed)))
         segment = writer.finish_segment()
-        conn.send(("progress", unsent))
         conn.send(("done", (segment, results, tally)))
     except BaseException as exc:  # ENOSPC must reach the parent as itself
         conn.send(("error", exc))
