@@ -54,11 +54,11 @@ def caches(gen):
 
     return [
         ("result cache (query/cache.py)", gen.cache.clear, gen.cache.bytes),
-        ("posting lists (ranking FieldStats.postings)", stats.postings.clear, stats.postings.weight),
-        ("positions (sequence.py)", stats.positions.clear, None),
-        ("phrases", stats.phrases.clear, None),
-        ("stored fields (readers.StoredFields)", gen.stored_fields.__dict__["_kept"].clear, None),
-        ("result cards (hits.py)", emptied("result_cards"), None),
+        ("posting lists (ranking FieldStats.postings)", stats.postings.clear, stats.postings.bytes),
+        ("positions (sequence.py)", stats.positions.clear, stats.positions.bytes),
+        ("phrases", stats.phrases.clear, stats.phrases.bytes),
+        ("stored fields (readers.StoredFields)", gen.stored_fields.kept.clear, gen.stored_fields.kept.bytes),
+        ("result cards (hits.py)", emptied("result_cards"), derived["result_cards"].bytes if "result_cards" in derived else None),
         ("sub-result pages (subresults.py)", emptied("sub_result_pages"), None),
         ("page refs", emptied("page_refs"), None),
         ("doc frequencies", stats.__dict__["_doc_frequencies"].clear, None),

@@ -26,14 +26,18 @@ from ..words import facet_key
 from ..index.whoosh_internals import open_index, read_posting
 from ..index.whoosh_internals.columns import numeric_column, text_column
 from .budget import not_charged
-from .cache import ResultCache
+from .cache import Budget, ResultCache
 from .readers import Readers, StoredFields
 
 log = logging.getLogger(__name__)
 
 
-# ~5 KB a post (the body is stored): about 10 MB per worker.
-STORED_FIELDS_REMEMBERED = 2048
+# What a generation's caches of what a miss reads hold together, in their
+# estimates of their bytes (posting lists, stored fields, result cards,
+# positions, phrases; cache.py), beside the result cache's 16 MB.  Separate
+# caps were 16 MB of posting lists, 2,048 posts' stored fields (~9 MB at
+# 100,000 posts), 4,096 cards (~4 MB) and 50,000 positions lists (~12 MB).
+CACHE_BUDGET_BYTES = 20 << 20
 
 
 # A generation whose checksums were verified clean this recently is not
@@ -54,11 +58,12 @@ class Generation:
     CLI, tests, benches).
     """
 
-    def __init__(self, number: int, path: Path, facets: tuple[str, ...], readers: int | None = None):
+    def __init__(self, number: int, path: Path, facets: tuple[str, ...], readers: int | None = None, cache_bytes: int = CACHE_BUDGET_BYTES):
         self.number = number
         self.path = path
         self.ix, searcher = open_index(path)
-        self.stored_fields = StoredFields(STORED_FIELDS_REMEMBERED)
+        self.memory = Budget(cache_bytes)
+        self.stored_fields = StoredFields(self.memory)
         # (prepare must not hold the generation: the finalizer below holds the readers)
         self.readers = Readers(self.ix, searcher, readers, self.stored_fields.install)
         # Segments are open files (not an mmap, see open_index): a generation

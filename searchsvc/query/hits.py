@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING
 
 from ..words import facet_key
+from .cache import SharedLRU, strings_bytes
 from .facets import facet_order
 from .links import safe_link
 from .snippets import highlight_all, plain, snippet
@@ -15,21 +16,18 @@ if TYPE_CHECKING:
     from .generation import Generation
 
 
-# Cards (what a result shows whatever the query) remembered per generation:
-# about a kilobyte each (the strings they keep), cleared when full.
-MAX_REMEMBERED_CARDS = 4096
-
-
 def _card(gen: Generation, docnum: int, stored: dict, facet_names) -> dict:
-    """id, url, title, summary, date and each facet's values as shown: built once per post and generation."""
-    cards = gen.derived("result_cards", lambda _gen: {})
+    """id, url, title, summary, date and each facet's values as shown: built once per post and generation.
+
+    Cards are remembered in the generation's caches' budget (about a
+    kilobyte each: the strings they keep).
+    """
+    cards = gen.derived("result_cards", lambda gen: SharedLRU(gen.memory, strings_bytes))
     key = (docnum, facet_names)
     card = cards.get(key)
     if card is None:
         card = _build_card(gen, stored, facet_names)
-        if len(cards) >= MAX_REMEMBERED_CARDS:
-            cards.clear()
-        cards[key] = card
+        cards.put(key, card)
     return card
 
 

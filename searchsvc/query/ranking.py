@@ -24,7 +24,7 @@ from whoosh import query as wq
 from ..index.schema import TEXT_FIELDS as FIELDS
 from ..index.whoosh_internals import read_posting
 from ..index.whoosh_internals.columns import length_column
-from .cache import SharedLRU
+from .cache import SharedLRU, array_bytes, list_bytes
 from .sequence import MAX_CACHED_POSITIONS, in_sequence as _in_sequence
 from .tuning import boosts
 
@@ -87,9 +87,8 @@ FIELD_BOOSTS = {name: WEIGHTS.field_weight(name) for name in ("title", "tags", "
 
 SECONDS_PER_DAY = 86400.0
 EXACT_RERANK = 50
-# Posting lists read once are kept per generation, up to this many bytes
-# (12 a posting); the least recently used go first.
-MAX_CACHED_POSTING_BYTES = 16 << 20
+# Posting lists read once are kept per generation, in its caches' budget
+# (generation.py; 12 bytes a posting); the least recently used go first.
 MAX_CACHED_PHRASES = 1024
 MAX_REMEMBERED_FREQUENCIES = 20_000
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
@@ -120,13 +119,13 @@ class FieldStats:
             self.lengths[name] = length_column(reader, name)
             self.average[name] = max(1.0, reader.field_length(name) / self.n)
         # filled by the searches, several at once
-        self.postings = SharedLRU(MAX_CACHED_POSTING_BYTES, lambda found: found[0].nbytes + found[1].nbytes)
-        self.phrases = SharedLRU(MAX_CACHED_PHRASES)
+        self.postings = SharedLRU(gen.memory, lambda found: array_bytes(*found))
+        self.phrases = SharedLRU(gen.memory, array_bytes, MAX_CACHED_PHRASES)
         # (field, stem, docnum) -> the stem's positions in that post, for the
         # words-in-sequence bonus: reading them through Whoosh's matchers was
         # a third of a query on the real corpus, and the same popular posts
         # come back query after query.
-        self.positions = SharedLRU(MAX_CACHED_POSITIONS)
+        self.positions = SharedLRU(gen.memory, list_bytes, MAX_CACHED_POSITIONS)
         # (computed again at worst by two searches at once: the same arrays)
         self._damping: dict[float, np.ndarray] = {}
         self._norms: dict[tuple[str, float, float], np.ndarray] = {}

@@ -15,10 +15,10 @@ few hundred KB (BENCHMARKS.md, "Fair sharing under load").
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from contextlib import contextmanager
 
 from ..index.whoosh_internals import open_searcher
+from .cache import Budget, SharedLRU, strings_bytes
 
 
 class StoredFields:
@@ -26,13 +26,12 @@ class StoredFields:
 
     Stored fields are zlib-compressed pickles: decompressing them was a
     seventh of a query (hits and the relevance re-rank read the same popular
-    posts again and again), so the last ``capacity`` are kept.
+    posts again and again), so the most recently read are kept, in the
+    generation's caches' ``budget`` (~4 KB a post at 100,000 posts).
     """
 
-    def __init__(self, capacity: int):
-        self.capacity = capacity
-        self._kept: OrderedDict[int, dict] = OrderedDict()
-        self._lock = threading.Lock()
+    def __init__(self, budget: Budget):
+        self.kept = SharedLRU(budget, strings_bytes)
 
     def install(self, searcher) -> None:
         """Make ``searcher.stored_fields`` read through this cache."""
@@ -42,16 +41,10 @@ class StoredFields:
         """``stored_fields(docnum)`` through this cache (a copy each time: callers may change it)."""
 
         def lookup(docnum: int) -> dict:
-            with self._lock:
-                fields = self._kept.get(docnum)
-                if fields is not None:
-                    self._kept.move_to_end(docnum)
+            fields = self.kept.get(docnum)
             if fields is None:
                 fields = stored_fields(docnum)
-                with self._lock:
-                    self._kept[docnum] = fields
-                    while len(self._kept) > self.capacity:
-                        self._kept.popitem(last=False)
+                self.kept.put(docnum, fields)
             return dict(fields)
 
         return lookup

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 PHRASE_SLOP = 2
-# ~250 bytes an entry: ~12 MB per worker at most.
+# ~250 bytes an entry, in the generation's caches' budget (cache.py).
 MAX_CACHED_POSITIONS = 50_000
 
 
