@@ -46,7 +46,7 @@ def filter_docs(gen: Generation, name: str, values: list[str]) -> np.ndarray:
 def in_date_range(gen: Generation, docs: np.ndarray, req: SearchRequest) -> np.ndarray:
     low = req.date_from.isoformat() if req.date_from else ""
     high = req.date_to.isoformat() if req.date_to else "9999-99-99"
-    return docs & (gen.days >= low) & (gen.days <= high)
+    return docs & (gen.days >= low.encode()) & (gen.days <= high.encode())
 
 
 def _count(gen: Generation, name: str, docs: np.ndarray) -> np.ndarray:
