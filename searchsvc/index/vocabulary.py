@@ -116,9 +116,14 @@ def combine(old: Totals, tally: Tally) -> Totals:
     """
     old_words = list(old.words)
     delta = {w: n for w, n in tally.df.items() if n}
-    fresh = sorted(w for w in delta if not _has(old_words, w)) if old_words else sorted(delta)
+    if old_words:
+        fresh = sorted(w for w in delta if not _has(old_words, w))
+        places = [bisect.bisect_left(old_words, w) for w in fresh]  # the old places the fresh words go before
+    else:  # a full build: every word is fresh, before old place 0
+        fresh = sorted(delta)
+        places = [0] * len(fresh)
     merged = sorted(old_words + fresh) if fresh else old_words  # two sorted runs: one merge
-    old_to_merged = (_shifted(len(old_words), [bisect.bisect_left(old_words, w) for w in fresh]) if old_words else []) if fresh else None
+    old_to_merged = _shifted(len(old_words), places) if fresh else None
     number = _numbering(merged, len(delta) + len(tally.pairs))
     if old_to_merged is None:
         df = list(old.df)
@@ -143,7 +148,7 @@ def combine(old: Totals, tally: Tally) -> Totals:
         renumber = old_to_merged if final is None else [final[at] for at in old_to_merged]
     new_number = number if final is None else (lambda w: final[number(w)])
     # no word gone: the renumbering is the step function of the fresh words' places (lanes.py)
-    steps = None if final is not None else [bisect.bisect_left(old_words, w) for w in fresh] if old_words else [0] * len(fresh)
+    steps = None if final is not None else places
     codes, pair_counts = _pairs(old, renumber, steps, tally, new_number)
     out = Totals(words, _ints(df), codes, pair_counts)
     going = tally.removed | tally.titles.keys()  # (a changed post's title is replaced)
@@ -161,6 +166,8 @@ def _has(words: list[str], word: str) -> bool:
 
 def _shifted(count: int, inserted: list[int]) -> list[int]:
     """Old number -> merged number, ``inserted`` (sorted) the old places the fresh words go before."""
+    if not count:
+        return []
     out, start = [], 0
     for shift, at in enumerate(inserted):
         out.extend(range(start + shift, at + shift))
