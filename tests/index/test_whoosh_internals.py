@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import pickle
+import re
 import struct
 import zlib
 from pathlib import Path
@@ -20,7 +21,7 @@ from whoosh import analysis, fields, formats
 from whoosh import index as whoosh_index
 
 from searchsvc import settings as settings_mod
-from searchsvc.words import WORD
+from searchsvc.words import LOWER_ASCII_WORD, NON_WORD_PUNCTUATION, WORD
 from searchsvc.ingest.post import load_post
 from searchsvc.ingest.walk import iter_post_paths
 from searchsvc.index.schema import build_schema, text_analyzer, to_fields
@@ -101,6 +102,29 @@ def test_word_pattern_finds_whoosh_words(value):
     # searchsvc.words.WORD is written differently from Whoosh's default token pattern
     assert WORD.findall(value) == [m.group(0) for m in analysis.tokenizers.default_pattern.finditer(value)]
     assert WORD.findall("u.s. a..b 3.14. x.y_z") == ["u.s", "a", "b", "3.14", "x.y_z"]
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_ascii_word_pattern_is_word_on_ascii(value):
+    assert LOWER_ASCII_WORD.findall(value.lower()) == WORD.findall(value.lower())
+
+
+WHOOSH_WORDS = analysis.RegexTokenizer() | analysis.LowercaseFilter()
+
+
+def test_non_word_punctuation_is_no_part_of_a_word():
+    assert [mark for mark in NON_WORD_PUNCTUATION if re.match(r"[\w.]", mark)] == []
+    assert whoosh_internals._as_ascii("it\u2019s \u201cfine\u201d\u2014ok") == "it s  fine  ok"
+    assert whoosh_internals._as_ascii("caf\u00e9\u2019s") is None
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list(NON_WORD_PUNCTUATION + "aZ9_. -\u00e9\u0130\u03a3\u2020") + ["u.s.", "Test"]), max_size=30).map("".join))
+def test_lowered_words_are_whoosh_tokens_lowered(value):
+    expected = [t.text for t in WHOOSH_WORDS(value)]
+    assert whoosh_internals._lowered_words(value) == expected
+    assert whoosh_internals._lowered_words(value + "\u2019") == expected  # (a text made ASCII by its punctuation)
 
 
 def test_other_analyzers_use_whoosh_own_code():
