@@ -221,10 +221,32 @@ def test_index_writer_writes_what_whoosh_writes(tmp_path, limitmb, commits):
     assert spilled or 0 in {comp for _, comp in ours_compression}
 
 
-@pytest.mark.parametrize("positions", [[0], [1], [7], [65535], [65536], [1_000_000], [0, 1], [3, 9, 200], list(range(0, 3000, 7))])
+@pytest.mark.parametrize(
+    "positions",
+    [[0], [1], [7], [255], [256], [65535], [65536], [1_000_000], [0, 1], [255, 256], [3, 9, 200], [300, 70_000],
+     list(range(0, 3000, 7)), list(range(1000)), list(range(1001)), list(range(2001))],
+)
 def test_positions_bytes_are_whoosh_own(positions):
     assert encode_positions(positions) == formats.Positions().encode(positions)
     assert encode_positions(positions) == formats.Positions().encode(positions)  # (the second from the cache)
+
+
+@pytest.mark.parametrize("words", [700, 70_000])  # the last position under and past ENCODED_MAX
+def test_index_writer_positions_of_long_texts(tmp_path, words):
+    """The writer's own bytes of one and two positions, far apart, and a text past encode_positions's tables."""
+    body = " ".join(["alpha"] + [f"w{n % 600}" for n in range(words)] + ["alpha", "beta", "the", "beta", "gamma"])
+    assert (words > whoosh_internals.ENCODED_MAX) == (words == 70_000)
+    built = []
+    for text, open_it in ((fields.TEXT, lambda ix: ix.writer()), (StemmedText, open_writer)):
+        folder = tmp_path / text.__name__
+        folder.mkdir()
+        ix = whoosh_index.create_in(str(folder), build_schema((), text=text))
+        writer = open_it(ix)
+        writer.add_document(id="a", title="Beta beta", summary="", body=body, tags="")
+        writer.add_document(id="b", title="beta", summary="gamma", body=body[: len(body) // 3], tags="alpha")
+        writer.commit()
+        built.append(_contents(folder))
+    assert built[0] == built[1]
 
 
 @pytest.mark.keeps_resources  # the module's generation opens segment files on first use

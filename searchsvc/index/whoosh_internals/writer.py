@@ -15,7 +15,7 @@ from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import PostingPool, SegmentWriter
 
-from . import _ONE_POSITION, StemmedText, _stemming_chain, encode_positions, stemmed_positions
+from . import _HEAD_TWO, _NUMBER, _ONE_POSITION, _TAIL, ENCODED_MAX, StemmedText, _stemming_chain, encode_positions, stemmed_positions
 
 # A block's pickled postings shorter than this are written uncompressed (the
 # block's compression byte says so; Whoosh's reader checks it per block).
@@ -220,25 +220,33 @@ def _stemmed(field):
 
 def _pool_stemmed(pool: _TermPool, fieldname: str, field, value: str, stops, docnum: int) -> int:
     """A stemmed text's postings, as StemmedText.index gives them, into ``pool``; the field's length."""
-    positions, kept = stemmed_positions(value, stops)
+    positions, kept, last = stemmed_positions(value, stops)
     terms = pool.terms_of(fieldname)
     get = terms.get
     boost = field.format.field_boost
-    one, ones = float(1) * boost, _ONE_POSITION
-    for word, found in positions.items():
-        count = len(found)
-        if count == 1:
-            try:
-                posting = (docnum, one, ones[found[0]])  # (encode_positions without its call)
-            except IndexError:
-                posting = (docnum, one, encode_positions(found))
-        else:
-            posting = (docnum, float(count) * boost, encode_positions(found))
-        flat = get(word)
-        if flat is None:
-            terms[word] = list(posting)
-        else:
-            flat += posting
+    if last < ENCODED_MAX:  # (encode_positions's tables reach it: its one and two positions put together here)
+        one, two, ones, numbers = float(1) * boost, float(2) * boost, _ONE_POSITION, _NUMBER
+        for word, found in positions.items():
+            count = len(found)
+            if count == 1:
+                posting = (docnum, one, ones[found[0]])
+            elif count == 2:
+                posting = (docnum, two, _HEAD_TWO + numbers[found[0]] + numbers[found[1] - found[0]] + _TAIL)
+            else:
+                posting = (docnum, float(count) * boost, encode_positions(found))
+            flat = get(word)
+            if flat is None:
+                terms[word] = list(posting)
+            else:
+                flat += posting
+    else:
+        for word, found in positions.items():
+            posting = (docnum, float(len(found)) * boost, encode_positions(found))
+            flat = get(word)
+            if flat is None:
+                terms[word] = list(posting)
+            else:
+                flat += posting
     pool.last = docnum  # (later than any pooled: documents are numbered as they come)
     pool.used(len(positions))
     return kept if field.scorable else 0
