@@ -143,10 +143,9 @@ def build_generation(index_dir, site: Site, plan: ChangePlan, changes: Changes, 
             link_generation(plan.live_dir, building)
             ix = whoosh_index.open_dir(str(building))
         in_segments = plan.full and workers > 1 and len(plan.jobs) >= PARALLEL_MIN_FILES
-        segments = None
+        segments = totals = None
         if in_segments:
-            segments, results, tally = build_segments(building, site, plan.jobs, facets, workers, progress)
-            changes.tally.update(tally)
+            segments, results, totals = build_segments(building, site, plan.jobs, facets, workers, progress)
             for result in results:
                 changes.take(result)
         else:
@@ -165,7 +164,7 @@ def build_generation(index_dir, site: Site, plan: ChangePlan, changes: Changes, 
                 _add_while_parsing(writer, site, plan, changes, facets, workers, progress)
             writer.commit(optimize=plan.full)
         writer = None
-        write_vocabulary(building, plan, changes)
+        write_vocabulary(building, plan, changes, totals)
         _check_shrink(plan, changes, allow_shrink)
         write_metadata(building, number, plan, changes)
         if before_publish is not None:
@@ -213,11 +212,14 @@ def _add_while_parsing(writer, site: Site, plan: ChangePlan, changes: Changes, f
         changes.to_add.clear()
 
 
-def write_vocabulary(building: Path, plan: ChangePlan, changes: Changes) -> None:
-    """The posts' vocabulary (vocabulary.py): the live one's totals plus this run's tally."""
+def write_vocabulary(building: Path, plan: ChangePlan, changes: Changes, totals=None) -> None:
+    """The posts' vocabulary (vocabulary.py): the live one's totals plus this run's tally, or the segment workers' ``totals``."""
     from . import vocabulary
 
-    vocabulary.write_next(building, None if plan.full else plan.live_dir, changes.tally)
+    if totals is not None:
+        vocabulary.write(building, totals)
+    else:
+        vocabulary.write_next(building, None if plan.full else plan.live_dir, changes.tally)
 
 
 def write_metadata(building: Path, number: int, plan: ChangePlan, changes: Changes) -> None:

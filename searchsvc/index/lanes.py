@@ -36,7 +36,7 @@ def remap(codes: array, high: list[int], low: list[int]) -> array:
     if not high and not low:
         return codes
     if sys.byteorder != "little" or len(high) > MOST_STEPS or len(low) > MOST_STEPS:
-        return _mapped(codes, _table(high, codes, 32), _table(low, codes, 0))
+        return mapped(codes, _table(high, codes, 32), _table(low, codes, 0))
     plan = [(32, high), (0, low)]
     count = len(codes)
     whole = int.from_bytes(codes.tobytes(), "little")
@@ -54,8 +54,8 @@ def remap(codes: array, high: list[int], low: list[int]) -> array:
     return out
 
 
-def _mapped(codes: array, high: list[int] | None, low: list[int] | None) -> array:
-    """The same, each half looked up through memoryviews with map() in C."""
+def mapped(codes: array, high: list[int] | None, low: list[int] | None) -> array:
+    """``codes`` with each half looked up in its table (None: kept), through memoryviews with map() in C."""
     halves = memoryview(codes).cast("B").cast("I")
     out = bytearray(len(codes) * 8)
     into = memoryview(out).cast("I")

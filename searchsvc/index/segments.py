@@ -123,8 +123,8 @@ def _segment_worker(building: str, site: Site, jobs: list, facets: tuple, conn, 
     gc.set_threshold(*gc.get_threshold()[:2], 1 << 30)
     try:
         writer = open_writer(whoosh_index.open_dir(building), _lk=False, limitmb=64)
-        results, tally = [], vocabulary.Tally()
-        _kept.extend((writer, results, tally))
+        tally = vocabulary.Tally()
+        _kept.extend((writer, tally))
         for start in range(0, len(jobs), BATCH):
             parsed = [parse_job(job) for job in jobs[start : start + BATCH]]
             for result in parsed:
@@ -133,30 +133,33 @@ def _segment_worker(building: str, site: Site, jobs: list, facets: tuple, conn, 
                     tally.add(record)
                     writer.add_document(**record)
                     result.document = None  # the parent needs only the manifest entry
-                results.append(result)
-            conn.send(("progress", len(parsed)))
+            # (sent as they come: pickled and read while the workers run, not after)
+            conn.send(("parsed", parsed))
         segment = writer.finish_segment()
-        conn.send(("done", (segment, results, tally)))
+        # The worker's share of the vocabulary, combined here while the other
+        # workers run (vocabulary_merge.py says what it saves).
+        conn.send(("done", (segment, vocabulary.combine(vocabulary.Totals(), tally))))
     except BaseException as exc:  # ENOSPC must reach the parent as itself
         conn.send(("error", exc))
     finally:
         conn.close()
 
 
-def build_segments(building: Path, site: Site, jobs: list, facets: tuple, workers: int, progress) -> tuple[list, list[FileResult], vocabulary.Tally]:
+def build_segments(building: Path, site: Site, jobs: list, facets: tuple, workers: int, progress) -> tuple[list, list[FileResult], vocabulary.Totals]:
     """Parse and index ``jobs`` in ``workers`` processes, each writing one segment.
 
     Parsing and indexing are both pure Python: in one process they took the
     sum of both (parse in a pool, index in the parent: the parent's indexing
     and its final write were the critical path).  Here each process does both
     for a run of consecutive files, so the segments, in order, number the
-    documents exactly as a serial build does.
+    documents exactly as a serial build does.  Returns the segments, each
+    file's result in the order of ``jobs``, and the posts' vocabulary totals.
     """
     import multiprocessing
     import multiprocessing.connection
 
     context = multiprocessing.get_context("fork")
-    processes, pending, outcome = [], {}, {}
+    processes, pending, outcome, parsed = [], {}, {}, {}
     try:
         for number, share in enumerate(_shares(jobs, workers)):
             receive, send = context.Pipe(duplex=False)
@@ -171,9 +174,10 @@ def build_segments(building: Path, site: Site, jobs: list, facets: tuple, worker
                     kind, payload = conn.recv()
                 except EOFError:
                     raise RuntimeError("a reindex worker process died without a word") from None
-                if kind == "progress":
+                if kind == "parsed":
+                    parsed.setdefault(pending[conn], []).extend(payload)
                     if progress:
-                        progress(payload)
+                        progress(len(payload))
                 elif kind == "done":
                     outcome[pending.pop(conn)] = payload
                     conn.close()
@@ -184,9 +188,8 @@ def build_segments(building: Path, site: Site, jobs: list, facets: tuple, worker
             if process.is_alive():
                 process.terminate()
             process.join()
+    from .vocabulary_merge import merge
+
     ordered = [outcome[n] for n in sorted(outcome)]
-    segments = [segment for segment, _, _ in ordered if segment is not None]
-    tally = vocabulary.Tally()
-    for _, _, part in ordered:
-        tally.update(part)
-    return segments, [result for _, results, _ in ordered for result in results], tally
+    results = [result for n in sorted(outcome) for result in parsed.get(n, [])]
+    return [segment for segment, _ in ordered if segment is not None], results, merge([totals for _, totals in ordered])

@@ -69,6 +69,27 @@ def test_what_the_totals_hold():
     assert totals.title_days == ["2017-01-01", "2016-02-01", "2016-02-01"]
 
 
+@pytest.mark.parametrize("cuts", [[150], [1, 299], [100, 100, 200], [0, 300], "interleaved"])
+def test_the_segment_workers_totals_merged_are_the_totals_of_all_their_posts(cuts):
+    """A full build's workers each combine their run of posts; merged, that is one combine of them all."""
+    from searchsvc.index.vocabulary_merge import merge
+
+    rng = random.Random(5)
+    posts = {f"p{n:03d}": post(rng, f"p{n:03d}") for n in range(300)}
+    for n in range(0, 300, 7):  # the same day and title in both runs: the order by id decides
+        posts[f"p{n:03d}"].update(title="Open Data Apps", date_iso="2017-01-01T00:00:00")
+    ids = sorted(posts)
+    if cuts == "interleaved":
+        runs = [ids[k::3] for k in (2, 0, 1)]
+    else:
+        bounds = [0] + cuts + [300]
+        runs = [ids[a:b] for a, b in zip(bounds, bounds[1:])]
+    parts = [at_once({i: posts[i] for i in run}) for run in runs]
+    merged = merge(parts)
+    assert as_lists(merged) == as_lists(at_once(posts))
+    assert len(merged.title_ids) == 300 and merged.title_ids[:4] == ["p000", "p007", "p014", "p021"]
+
+
 def test_the_words_shared_with_the_indexer_are_the_words_of_the_lowered_text():
     from searchsvc.index.whoosh_internals import lower_words
     from searchsvc.words import WORD
