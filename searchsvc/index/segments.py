@@ -183,13 +183,15 @@ def build_segments(building: Path, site: Site, jobs: list, facets: tuple, worker
                     conn.close()
                 else:
                     raise payload
+        # (merged before the processes are joined: a worker's exit, its
+        # memory unmapped, overlaps the merge)
+        from .vocabulary_merge import merge
+
+        ordered = [outcome[n] for n in sorted(outcome)]
+        results = [result for n in sorted(outcome) for result in parsed.get(n, [])]
+        return [segment for segment, _ in ordered if segment is not None], results, merge([totals for _, totals in ordered])
     finally:
         for process in processes:
             if process.is_alive():
                 process.terminate()
             process.join()
-    from .vocabulary_merge import merge
-
-    ordered = [outcome[n] for n in sorted(outcome)]
-    results = [result for n in sorted(outcome) for result in parsed.get(n, [])]
-    return [segment for segment, _ in ordered if segment is not None], results, merge([totals for _, totals in ordered])
