@@ -231,6 +231,32 @@ def test_positions_bytes_are_whoosh_own(positions):
     assert encode_positions(positions) == formats.Positions().encode(positions)  # (the second from the cache)
 
 
+class _Kept(io.BytesIO):
+    def close(self):  # (a HashWriter closes its file: its bytes are read after)
+        pass
+
+
+@pytest.mark.parametrize("keys", [0, 1, 3000])
+def test_term_hash_tables_are_whoosh_own(keys):
+    from whoosh.filedb.filetables import OrderedHashWriter
+    from whoosh.filedb.structfile import StructFile
+
+    from searchsvc.index.whoosh_internals import writer
+
+    written = []
+    for ours in (False, True):
+        buf = _Kept()
+        tindex = OrderedHashWriter(StructFile(buf))
+        for n, key in enumerate(sorted(b"k%06d" % (n * 7919 % 100_000) for n in range(keys))):
+            tindex.add(key, b"v" * (n % 5))
+        if ours:
+            tindex._write_hashes = lambda tindex=tindex: writer._write_hashes(tindex)
+        tindex.close()
+        written.append(buf.getvalue())
+    assert len(written[0]) > 1000 + 20 * keys
+    assert written[0] == written[1]
+
+
 @pytest.mark.parametrize("words", [700, 70_000])  # the last position under and past ENCODED_MAX
 def test_index_writer_positions_of_long_texts(tmp_path, words):
     """The writer's own bytes of one and two positions, far apart, and a text past encode_positions's tables."""

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import zlib
 from array import array
-from operator import sub
+from hashlib import md5
+from operator import itemgetter, sub
 from pickle import dumps
 from struct import Struct
 
 from whoosh import analysis, fields, formats
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo
-from whoosh.filedb.filetables import _lengths as _KEY_VALUE_LENGTHS
+from whoosh.filedb.filetables import _lengths as _KEY_VALUE_LENGTHS, _pointer as _SLOT, md5_hash
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import PostingPool, SegmentWriter
@@ -304,35 +305,67 @@ class _Blocks:
     def __init__(self, postfile, tindex, codec):
         self.postfile, self.tindex = postfile, tindex
         self.limit, self.level = codec._blocklimit, codec._compression
-        self.posts, self.rows = bytearray(), bytearray()
+        self.posts, self.rows = [], []  # (bytes, joined once)
         self.posts_at, self.rows_at = postfile.tell(), tindex.dbfile.tell()
 
     def field(self, fieldid: int, terms: dict, table: bytes | None, fixedsize, ordered: bool) -> None:
         tindex, rows, posts = self.tindex, self.rows, self.posts
         prefix = pack_ushort(fieldid)
         hashfn, buckets, index = tindex.hashfn, tindex.buckets, tindex.index
+        if hashfn is md5_hash:
+            hashfn = _md5_hash
         if prefix + min(terms) <= tindex.lastkey:
             raise ValueError(f"fields out of order: {fieldid}")
         key = b""
+        at, rows_at, limit, level = self.posts_at, self.rows_at, self.limit, self.level
         for term in sorted(terms):
             flat = terms[term] if ordered else _sorted_postings(terms[term])
             if len(flat) == 3:  # (one posting: about half the terms)
-                info = _write_one(posts, self.posts_at, flat, table, fixedsize, self.level)
+                info, at = _write_one(posts, at, flat, table, fixedsize, level)
             else:
-                info = _write_term(posts, self.posts_at, flat, table, fixedsize, self.limit, self.level)
+                info, at = _write_term(posts, at, flat, table, fixedsize, limit, level)
             key = prefix + term
-            at = self.rows_at + len(rows)
-            index.append(at)
-            rows += _KEY_VALUE_LENGTHS.pack(len(key), len(info))
-            rows += key
-            rows += info
+            index.append(rows_at)
+            rows.append(_KEY_VALUE_LENGTHS.pack(len(key), len(info)) + key + info)
             found = hashfn(key)
-            buckets[found & 255].append((found, at))
+            buckets[found & 255].append((found, rows_at))
+            rows_at += 8 + len(key) + len(info)
+        self.posts_at, self.rows_at = at, rows_at
         tindex.lastkey = key
 
     def close(self) -> None:
-        self.postfile.write(bytes(self.posts))
-        self.tindex.dbfile.write(bytes(self.rows))
+        self.postfile.write(b"".join(self.posts))
+        tindex = self.tindex
+        tindex.dbfile.write(b"".join(self.rows))
+        tindex._write_hashes = lambda: _write_hashes(tindex)  # (called by its close: HashWriter.close)
+
+
+def _write_hashes(tindex) -> None:
+    """= HashWriter._write_hashes of ``tindex``: its 256 hash tables, in one write (Whoosh writes each slot)."""
+    at = tindex.dbfile.tell()
+    tables = []
+    for entries in tindex.buckets:
+        slots = 2 * len(entries)
+        tindex.directory.append((at, slots))
+        table = bytearray(_SLOT.size * slots)  # (an empty slot is (0, 0): zeros)
+        taken = [False] * slots
+        for found, position in entries:
+            slot = (found >> 8) % slots
+            while taken[slot]:
+                slot = (slot + 1) % slots
+            taken[slot] = True
+            _SLOT.pack_into(table, _SLOT.size * slot, found, position)
+        tables.append(table)
+        at += len(table)
+    tindex.dbfile.write(b"".join(tables))
+
+
+_U32 = Struct(">I").unpack_from
+
+
+def _md5_hash(key: bytes) -> int:
+    """= Whoosh's md5_hash (the low 32 bits of the MD5 digest as a number), from the digest's bytes."""
+    return _U32(md5(key).digest(), 12)[0]
 
 
 def _sorted_postings(flat: list) -> list:
@@ -343,26 +376,31 @@ def _sorted_postings(flat: list) -> list:
 _TERM_INFO = W3TermInfo._struct  # (flags, weight, doc frequency, min/max length bytes, max weight, first/last id)
 
 
-def _write_term(posts: bytearray, base: int, flat: list, table: bytes | None, fixedsize, limit: int, level: int) -> bytes:
-    """One term's postings as W3PostingsWriter's blocks appended to ``posts``; the term's W3TermInfo bytes."""
-    start = base + len(posts)
-    posts += WHOOSH3_HEADER_MAGIC
+def _write_term(posts: list, at: int, flat: list, table: bytes | None, fixedsize, limit: int, level: int) -> tuple[bytes, int]:
+    """One term's postings as W3PostingsWriter's blocks appended to ``posts`` from offset ``at``: its W3TermInfo bytes, the next offset."""
+    start = at
+    posts.append(WHOOSH3_HEADER_MAGIC)
+    at += 4
     ids, weights, values = flat[0::3], flat[1::3], flat[2::3]
     total, min_byte, max_byte, max_weight = 0, None, 0, 0
     last = len(ids)
     for first in range(0, last, limit):
         end = first + limit
-        block_ids, block_weights = ids[first:end], array("f", weights[first:end])
+        if last <= limit:
+            block_ids, top_weights, block_values = ids, weights, values
+        else:
+            block_ids, top_weights, block_values = ids[first:end], weights[first:end], values[first:end]
+        block_weights = array("f", top_weights)
         count = len(block_ids)
         total += sum(block_weights)
-        top = max(0, max(weights[first:end]))
+        top = max(0, max(top_weights))
         max_weight = max(max_weight, top)
         if table is None:
             low = high = 0
         elif count == 1:
             low = high = table[block_ids[0]]
         else:
-            found = bytes(map(table.__getitem__, block_ids))
+            found = itemgetter(*block_ids)(table)
             high = max(found)
             low = min(found) if 0 not in found else min([b for b in found if b], default=0)
         if low:
@@ -375,7 +413,6 @@ def _write_term(posts: bytearray, base: int, flat: list, table: bytes | None, fi
             mini_weights = tuple(block_weights)
         else:
             mini_weights = None if one == 1.0 else one
-        block_values = values[first:end]
         if fixedsize is None or fixedsize < 0:
             mini_values = tuple(filter(None, block_values))
         else:
@@ -386,19 +423,17 @@ def _write_term(posts: bytearray, base: int, flat: list, table: bytes | None, fi
             data = zlib.compress(data, comp)
         info = dumps((count, block_ids[-1], top, comp, low, high), 2)
         size = len(info) + len(data)
-        posts += pack_int(-size if end >= last else size)
-        posts += info
-        posts += data
-    extent = pack_long(start) + pack_int(base + len(posts) - start)
-    return _TERM_INFO.pack(0, total, last, min_byte or 0, max_byte, max_weight, ids[0], ids[-1]) + extent
+        posts.append(pack_int(-size if end >= last else size) + info + data)
+        at += 4 + size
+    extent = pack_long(start) + pack_int(at - start)
+    return _TERM_INFO.pack(0, total, last, min_byte or 0, max_byte, max_weight, ids[0], ids[-1]) + extent, at
 
 
 _FLOAT32 = Struct("f")
 
 
-def _write_one(posts: bytearray, base: int, flat: list, table: bytes | None, fixedsize, level: int) -> bytes:
+def _write_one(posts: list, at: int, flat: list, table: bytes | None, fixedsize, level: int) -> tuple[bytes, int]:
     """``_write_term`` of a term with one posting, its steps done once."""
-    start = base + len(posts)
     docnum, weight, value = flat
     stored = 1.0 if weight == 1.0 else _FLOAT32.unpack(_FLOAT32.pack(weight))[0]  # (its float32, as array("f") holds it)
     if fixedsize is None or fixedsize < 0:
@@ -413,12 +448,12 @@ def _write_one(posts: bytearray, base: int, flat: list, table: bytes | None, fix
     length = 0 if table is None else table[docnum]
     info = dumps((1, docnum, top, comp, length, length), 2)
     size = len(info) + len(data)
-    posts += WHOOSH3_HEADER_MAGIC
-    posts += pack_int(-size)
-    posts += info
-    posts += data
-    extent = pack_long(start) + pack_int(size + 8)
-    return _TERM_INFO.pack(0, 0 + stored, 1, length, length, top, docnum, docnum) + extent
+    posts.append(_MAGIC_LAST + pack_int(-size) + info + data)
+    extent = pack_long(at) + pack_int(size + 8)
+    return _TERM_INFO.pack(0, 0 + stored, 1, length, length, top, docnum, docnum) + extent, at + 8 + size
+
+
+_MAGIC_LAST = WHOOSH3_HEADER_MAGIC
 
 
 def open_writer(ix, **kwargs) -> IndexWriter:
