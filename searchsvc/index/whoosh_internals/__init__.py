@@ -21,7 +21,7 @@ Whoosh's own path.  Nothing outside this package touches ``whoosh.filedb``,
    stop words dropped and words stemmed in one pass in C, ``_KeptStems``:
    add_document of the corpus 1.03 -> 0.92 s CPU), and ``_flush_segment`` writes the
    W3 codec's blocks and term rows itself, in memory, one write each
-   (``_Blocks``), leaving a block whose pickle is under 100 bytes
+   (``_Blocks``), leaving a block whose pickle is under COMPRESS_MIN bytes
    uncompressed (Whoosh compresses all ~37,000 blocks, most of them a few
    postings): the service's build from parsed documents (the 2017 corpus),
    CPU 4.04-4.31 -> 2.65-2.86 s (3 alternating rounds, load 2.0-2.2),
@@ -34,6 +34,8 @@ Whoosh's own path.  Nothing outside this package touches ``whoosh.filedb``,
    each slot), a block's length bytes taken by one itemgetter call and a
    term's one block not sliced again: finish_segment of the corpus
    0.68-0.73 -> 0.59-0.67 s CPU, every part of the segment byte-identical.
+   COMPRESS_MIN was 100 bytes; from 400 the flush is 544 -> 481 ms CPU for
+   a segment of 12.02 -> 12.47 MB (writer.py has the other thresholds).
    Anything else (boosts, other codecs, spelling, vectors, past the memory
    limit) goes Whoosh's way.  Test: tests/index/test_whoosh_internals.py
    compares every term's postings, statistics, lengths and stored fields

@@ -24,9 +24,13 @@ from . import _HEAD_TWO, _NUMBER, _ONE_POSITION, _TAIL, ENCODED_MAX, StemmedText
 # on the next line): ~37,000 blocks for the corpus, most of a few postings
 # that zlib barely shrinks or grows.  Measured on the corpus's blocks
 # (protocol 4, zlib level 3): all compressed 362 ms, postings 4.39 MB; from
-# 50 bytes 279 ms, 4.32 MB; from 100: 245 ms, 4.40 MB; from 400: 187 ms,
-# 4.86 MB; none: 12.07 MB.
-COMPRESS_MIN = 100
+# 50 bytes 279 ms, 4.32 MB; from 100: 245 ms, 4.40 MB.  zlib costs ~6 us a
+# call whatever the size, then ~14 ns a byte; the whole flush of the corpus
+# (_Blocks, later, with positions pickled as they are now): from 100 bytes
+# 544 ms, postings file 5.70 MB; from 200: 516 ms, 5.86 MB; from 400:
+# 481 ms, 6.15 MB (+0.46 MB, a 12.0 MB index); from 800: 471 ms, 6.65 MB;
+# zlib level 1 from 100: 527 ms, 5.85 MB.
+COMPRESS_MIN = 400
 # A block's postings as a pickle of this protocol (Whoosh's reader loads any):
 # protocol 2, Whoosh's, writes each value's bytes as a call of codecs.encode
 # on a str, half as long again, slower to write, compress and read.
