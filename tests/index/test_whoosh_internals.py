@@ -29,6 +29,7 @@ from searchsvc.index import whoosh_internals
 # _stemming_chain is the fenced module's own dispatch test: checked here so the
 # comparisons below cannot be Whoosh compared with itself.
 from searchsvc.index.whoosh_internals import StemmedText, _stemming_chain, encode_positions, open_writer
+from searchsvc.index.whoosh_internals import writer as writer_module
 from searchsvc.index.whoosh_internals.writer import COMPRESS_MIN
 from searchsvc.index.whoosh_internals import columns
 from searchsvc.query.generation import IndexHandle
@@ -49,6 +50,11 @@ def test_service_analyzer_takes_the_one_loop_path():
     assert _stemming_chain(FAST.analyzer) is not None
     assert _stemming_chain(analysis.StemmingAnalyzer()) is None  # minsize 2
     assert _stemming_chain(analysis.SimpleAnalyzer()) is None
+    # The writer's own loops (the authors field's SimpleAnalyzer, the date's DATETIME), compared with Whoosh's below.
+    assert whoosh_internals.chain_positions(analysis.SimpleAnalyzer()) is whoosh_internals.lowered_positions
+    assert whoosh_internals.chain_positions(analysis.StemmingAnalyzer()) is None
+    assert whoosh_internals.chain_positions(analysis.SimpleAnalyzer(gaps=True)) is None
+    assert writer_module._plain_datetime(build_schema(())["date"])
 
 
 def test_stemmed_words_positions_and_weights():
