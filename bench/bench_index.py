@@ -4,7 +4,9 @@
 
 Measured in one run, interleaved, medians of --repeat rounds, each step's
 wall time and CPU time (getrusage of this process plus its waited-for
-children: the reindex's worker processes), and the load average per round:
+children: the reindex's worker processes), and the load average per round.
+The peer and every build run in a forked child each (``in_child``): nothing
+one step caches helps the next.
   FTS5 e2e      the peer, end to end in one timed call: the service's own parse
                 (serial: read, front matter, Markdown, HTML to text), then SQLite
                 FTS5 built from exactly those documents
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import pickle
 import resource
 import shutil
 import tempfile
@@ -62,6 +65,36 @@ def measured(rounds: dict, name: str, fn, *args, **kwargs):
     return result
 
 
+def in_child(fn, *args, **kwargs):
+    """``fn(*args, **kwargs)`` run in a forked child, its result pickled back.
+
+    Each timed build runs in a child of its own: it starts with this
+    process's modules imported, as a ``searchsvc reindex`` does once past
+    its imports, but with nothing cached by an earlier step.  (In this
+    process, the word stems cached by the one-process build let the next
+    two-process build's workers start warm: ~0.04 s of their time each.)
+    The CPU column counts the child and its worker processes.
+    """
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        try:
+            data = pickle.dumps((True, fn(*args, **kwargs)))
+        except BaseException as exc:
+            data = pickle.dumps((False, f"{type(exc).__name__}: {exc}"))
+        with os.fdopen(write, "wb") as out:
+            out.write(data)
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as answer:
+        ok, value = pickle.loads(answer.read())
+    os.waitpid(pid, 0)
+    if not ok:
+        raise RuntimeError(value)
+    return value
+
+
 def fts5_e2e(content: Path, conf: dict, db: Path) -> None:
     """The peer end to end: the service's own parse, then FTS5 from those documents."""
     docs = common.reference_parse(content, conf)
@@ -71,7 +104,7 @@ def fts5_e2e(content: Path, conf: dict, db: Path) -> None:
 
 
 def one_round(r: int, content: Path, conf: dict, tmp: Path, rounds: dict, only_e2e: bool):
-    measured(rounds, "fts5_e2e", fts5_e2e, content, conf, tmp / f"fts{r}.db")
+    measured(rounds, "fts5_e2e", in_child, fts5_e2e, content, conf, tmp / f"fts{r}.db")
     (tmp / f"fts{r}.db").unlink()
     if not only_e2e:
         docs = measured(rounds, "parse", common.reference_parse, content, conf)
@@ -81,13 +114,13 @@ def one_round(r: int, content: Path, conf: dict, tmp: Path, rounds: dict, only_e
         for name, service in (("whoosh_build", False), ("service_build", True)):
             folder = tmp / f"whoosh{r}"
             folder.mkdir()
-            measured(rounds, name, whoosh_build, docs, folder, service)
+            measured(rounds, name, in_child, whoosh_build, docs, folder, service)
             shutil.rmtree(folder)
     index_dir = tmp / f"index{r}-1proc"
-    measured(rounds, "service_1proc", reindex, content, index_dir, conf, full=True, workers=1)
+    measured(rounds, "service_1proc", in_child, reindex, content, index_dir, conf, full=True, workers=1)
     shutil.rmtree(index_dir)
     index_dir = tmp / f"index{r}"
-    report = measured(rounds, "service", reindex, content, index_dir, conf, full=True)
+    report = measured(rounds, "service", in_child, reindex, content, index_dir, conf, full=True)
     shutil.rmtree(index_dir)
     return report
 
