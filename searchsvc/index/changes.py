@@ -160,10 +160,6 @@ class Changes:
             self._tally = Tally()
         return self._tally
 
-    @tally.setter
-    def tally(self, value) -> None:
-        self._tally = value
-
     def tallied(self, record: dict) -> dict:
         """A post's fields as written, counted into the vocabulary on the way."""
         self.tally.add(record)

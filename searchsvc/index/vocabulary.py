@@ -70,13 +70,6 @@ class Tally:
     def remove(self, fields: dict) -> None:
         self.add(fields, -1)
 
-    def update(self, other: "Tally") -> None:
-        """Add another tally made of other posts (a segment worker's)."""
-        self.df.update(other.df)
-        self.pairs.update(other.pairs)
-        self.removed |= other.removed
-        self.titles.update(other.titles)
-
 
 def _ints(values=()) -> array:
     return array("q", values)
